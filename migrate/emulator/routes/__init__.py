@@ -1,0 +1,1 @@
+"""HTTP in and out: each module parses requests, calls the workspace, and shapes replies."""
