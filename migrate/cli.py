@@ -1,18 +1,36 @@
 """The `twenty-migrate` command: a thin typer layer over the library (parse, call, print).
 
-Exit codes: 0 done; 1 checks failed or records rejected; 2 usage or configuration error;
-3 Twenty unreachable or key refused; 130 interrupted (resumable).
+Exit codes: 0 done; 1 checks failed, records rejected or a snapshot incomplete; 2 usage or
+configuration error; 3 Twenty unreachable or key refused; 130 interrupted (resumable).
+API keys come from the environment (or a hidden prompt on a terminal), never from argv.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
 
 from migrate import __version__
-from migrate.errors import MigrateError
+from migrate.errors import (
+    ConfigError,
+    InputError,
+    MigrateError,
+    TwentyAuthError,
+    TwentyQuotaExhausted,
+    TwentyUnreachable,
+    TwentyUnsupportedVersion,
+)
+
+T = TypeVar("T")
 
 app = typer.Typer(
     name="twenty-migrate",
@@ -25,7 +43,56 @@ app.add_typer(emulator_app, name="emulator")
 
 err = Console(stderr=True)
 
-EXIT_USAGE = 2
+EXIT_DONE, EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+
+def exit_code_for(exc: MigrateError) -> int:
+    """The documented exit code of an error (README, "Exit codes")."""
+    if isinstance(exc, ConfigError | InputError):
+        return EXIT_USAGE
+    if isinstance(exc, TwentyAuthError | TwentyUnreachable | TwentyUnsupportedVersion | TwentyQuotaExhausted):
+        return EXIT_UNREACHABLE
+    return EXIT_FAILED
+
+
+@contextmanager
+def reported(debug: bool = False) -> Iterator[None]:
+    """One sentence on stderr and the documented exit code; the traceback only under --debug."""
+    try:
+        yield
+    except MigrateError as exc:
+        if debug:
+            err.print_exception()
+        err.print(f"[red]error:[/red] {exc}", highlight=False, markup=True)
+        raise typer.Exit(exit_code_for(exc)) from None
+    except KeyboardInterrupt:
+        err.print("interrupted; run the same command again to resume.")
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+
+
+def run_async(make: Callable[[], Any]) -> Any:
+    return asyncio.run(make())
+
+
+def read_api_key(variable: str) -> Any:
+    """The key from the environment, else a hidden prompt when a person is at a terminal."""
+    from migrate.settings import Secret, api_key_from_env
+
+    try:
+        return api_key_from_env(variable)
+    except ConfigError:
+        if sys.stdin.isatty() and sys.stderr.isatty():
+            value = typer.prompt(f"API key ({variable} is not set)", hide_input=True, err=True)
+            return Secret(value.strip())
+        raise
+
+
+UrlOption = Annotated[str | None, typer.Option("--url", help="Base URL of the Twenty server, e.g. https://api.twenty.com.")]
+KeyEnvOption = Annotated[str, typer.Option("--api-key-env", help="Environment variable that holds the API key (never pass a key as an argument).")]
+RateOption = Annotated[float, typer.Option("--rate", help="Requests per minute to stay under (Twenty's default limit is 100; Cloud may hold a workspace to 50).")]
+QuietOption = Annotated[bool, typer.Option("--quiet", help="No progress bars.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON on stdout.")]
+DebugOption = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
 
 
 def _version(value: bool) -> None:
@@ -64,10 +131,10 @@ def emulator_serve(
         emulator = create_app(seed=seed, rng_seed=rng_seed, api_keys=[api_key], limits=RateLimit(limit=rate_limit),
                               db_path=db, server_url=url)
     except MigrateError as exc:
-        err.print(f"[red]error:[/red] {exc}")
+        err.print(f"[red]error:[/red] {exc}", soft_wrap=True)  # one line, whatever the terminal width
         raise typer.Exit(EXIT_USAGE) from None
     except OSError as exc:
-        err.print(f"[red]error:[/red] cannot listen on 127.0.0.1:{port} ({exc.strerror}); choose another --port.")
+        err.print(f"[red]error:[/red] cannot listen on 127.0.0.1:{port} ({exc.strerror}); choose another --port.", soft_wrap=True)
         raise typer.Exit(EXIT_USAGE) from None
     server.config.app = emulator
     counts = {k: v for k, v in emulator.workspace.count_all().items() if v}
@@ -79,3 +146,94 @@ def emulator_serve(
     err.print(f"  curl {url}/client-config")
     err.print("(<key> is the --api-key you gave, or demo-key by default.) Ctrl-C stops it.")
     server.run(sockets=[sock])
+
+
+@app.command("snapshot")
+def snapshot(
+    out: Annotated[Path, typer.Option("--out", help="The DuckDB file to write (replaced only when complete).")],
+    url: UrlOption = None,
+    csv_dir: Annotated[Path | None, typer.Option("--csv-dir", help="A folder of CSV files from Twenty's \"Export view\", instead of --url.")] = None,
+    schema: Annotated[Path | None, typer.Option("--schema", help="With --csv-dir: a snapshot (.duckdb) or schema.json giving the data model.")] = None,
+    api_key_env: KeyEnvOption = "TWENTY_API_KEY",
+    rate: RateOption = 90.0,
+    no_files: Annotated[bool, typer.Option("--no-files", help="Do not download attachment bytes.")] = False,
+    quiet: QuietOption = False,
+    as_json: JsonOption = False,
+    debug: DebugOption = False,
+) -> None:
+    """Read a whole workspace (from the API, or from CSV exports) into one DuckDB file.
+
+    Example: TWENTY_API_KEY=... twenty-migrate snapshot --url https://crm.example.com --out source.duckdb
+    """
+    from migrate.cli_progress import RichProgress
+    from migrate.progress import NULL_PROGRESS
+
+    if (url is None) == (csv_dir is None):
+        err.print("error: give exactly one of --url or --csv-dir (with --schema).")
+        raise typer.Exit(EXIT_USAGE)
+    with reported(debug):
+        progress_cm = RichProgress(err) if not quiet else None
+        progress = progress_cm or NULL_PROGRESS
+        if progress_cm:
+            progress_cm.__enter__()
+        try:
+            if url is not None:
+                summary = run_async(lambda: _snapshot_api(url, api_key_env, rate, out, progress, not no_files))
+            else:
+                from migrate.snapshot.from_csv import snapshot_from_csv
+
+                if schema is None:
+                    raise ConfigError("--csv-dir needs --schema: a snapshot of the source (.duckdb) or a schema.json.")
+                summary = snapshot_from_csv(csv_dir, schema, out, progress=progress)  # type: ignore[arg-type]
+        finally:
+            if progress_cm:
+                progress_cm.__exit__(None, None, None)
+    deleted = sum(summary.deleted.values())
+    if as_json:
+        typer.echo(json.dumps({"path": str(summary.path), "records": summary.records, "deleted": deleted, "counts": summary.counts,
+                               "files": summary.files, "file_bytes": summary.file_bytes, "requests": summary.requests,
+                               "seconds": round(summary.seconds, 3), "twenty_version": summary.twenty_version}))
+    else:
+        typer.echo(f"{summary.path}: {len(summary.counts)} objects, {summary.records} records ({deleted} soft-deleted), "
+                   f"{summary.files} files ({summary.file_bytes} bytes), {summary.requests} requests in {summary.seconds:.1f} s")
+
+
+async def _snapshot_api(url: str, api_key_env: str, rate: float, out: Path, progress: Any, with_files: bool) -> Any:
+    from migrate.settings import ClientSettings, Endpoint
+    from migrate.snapshot.from_api import snapshot_from_api
+    from migrate.twenty.client import TwentyClient
+
+    endpoint = Endpoint(url, read_api_key(api_key_env))
+    async with TwentyClient(endpoint, ClientSettings(requests_per_minute=rate)) as client:
+        return await snapshot_from_api(client, out, progress=progress, with_files=with_files)
+
+
+@app.command("snapshot-info")
+def snapshot_info(
+    path: Annotated[Path, typer.Argument(help="A snapshot file.")],
+    as_json: JsonOption = False,
+    debug: DebugOption = False,
+) -> None:
+    """Print what a snapshot holds: where from, when, objects and counts.
+
+    Example: twenty-migrate snapshot-info source.duckdb
+    """
+    from rich.table import Table
+
+    from migrate.snapshot.reader import Snapshot
+
+    with reported(debug), Snapshot(path) as snap:
+        info = {k: (str(v) if v is not None else None) for k, v in snap.info.items()}
+        counts = snap.counts()
+        members = len(snap.members())
+    if as_json:
+        typer.echo(json.dumps({"info": info, "members": members, "objects": {k: {"records": v[0], "deleted": v[1]} for k, v in counts.items()}}))
+        return
+    out = Console()
+    out.print(f"{path}: {info['origin']} snapshot of {info['url']} (Twenty {info['twenty_version'] or 'unknown'}) taken {info['taken_at']} UTC "
+              f"by twenty-migrate {info['tool_version']}")
+    table = Table("object", "records", "soft-deleted")
+    for name, (records, deleted) in counts.items():
+        table.add_row(name, str(records), str(deleted))
+    out.print(table)
+    out.print(f"{members} workspace members")

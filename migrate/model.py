@@ -9,7 +9,7 @@ sub-field list is written once.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 FieldType = Literal[
     "UUID", "TEXT", "PHONES", "EMAILS", "DATE_TIME", "DATE", "BOOLEAN", "NUMBER", "NUMERIC",
@@ -72,3 +72,69 @@ ACTOR_SOURCES: Final = (
 def is_composite(field_type: str) -> bool:
     """True for types stored as several sub-fields (FULL_NAME, EMAILS, CURRENCY, ...)."""
     return field_type in COMPOSITE_SUBFIELDS
+
+
+@dataclass(frozen=True, slots=True)
+class FieldMeta:
+    """One field of a workspace object as the metadata API describes it (client side).
+
+    `join_column` is set for the many-to-one side of a relation (`companyId`); `target_object`
+    and `target_field` name the other side by API name, never by metadata id, so that two
+    workspaces compare directly.
+    """
+
+    name: str
+    type: str
+    label: str = ""
+    id: str = ""
+    is_nullable: bool = True
+    is_unique: bool = False
+    is_custom: bool = False
+    is_system: bool = False
+    is_active: bool = True
+    default_value: Any = None
+    options: tuple[Any, ...] | None = None
+    settings: Any = None
+    relation_type: str | None = None
+    target_object: str | None = None
+    target_field: str | None = None
+    join_column: str | None = None
+    morph_id: str | None = None
+
+    @property
+    def is_relation(self) -> bool:
+        return self.relation_type is not None
+
+    @property
+    def is_stored(self) -> bool:
+        """False for the one-to-many side of a relation and for search vectors: no column."""
+        return self.relation_type != "ONE_TO_MANY" and self.type != "TS_VECTOR"
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectMeta:
+    """One object of a workspace (standard or custom) with its fields."""
+
+    name_singular: str
+    name_plural: str
+    fields: tuple[FieldMeta, ...]
+    label_singular: str = ""
+    label_plural: str = ""
+    id: str = ""
+    is_custom: bool = False
+    is_system: bool = False
+    is_active: bool = True
+
+    def field(self, name: str) -> FieldMeta | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """A workspace member: migrations map members by e-mail, never by id."""
+
+    id: str
+    email: str | None
+    first_name: str = ""
+    last_name: str = ""
+    user_id: str | None = None

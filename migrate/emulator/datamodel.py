@@ -258,6 +258,8 @@ def standard_objects(workspace_id: str) -> list[ObjectDef]:
         *system_fields(ids, "attachment"),
         FieldDef(ids("attachment", "name"), "name", "Name", "TEXT"),
         FieldDef(ids("attachment", "fullPath"), "fullPath", "Full path", "TEXT"),
+        # Files v2 (PR #17707, 2026-02): `file` FILES `[{fileId, label}]` (research note §1.1).
+        FieldDef(ids("attachment", "file"), "file", "File", "FILES", settings={"maxNumberOfValues": 1}),
         FieldDef(ids("attachment", "fileCategory"), "fileCategory", "File category", "SELECT", default_value="'OTHER'", options=category),
         *(morph_target(ids, "attachment", t, "attachments") for t in (*ACTIVITY_TARGETS, "note", "task")),
     ], system=True)

@@ -88,10 +88,13 @@ class RateLimitMiddleware:
             await self.app(scope, receive, send)
             return
         c = self.config
-        pair = self.buckets.get(caller.api_key_id)
+        # 2026: one pair per API key (spender apiKey); 2025: one pair per workspace, shared by
+        # every key (`api:throttler:<workspaceId>-short-limit`, common-base-query-runner.service.ts).
+        bucket_key = caller.api_key_id if c.profile == "2026" else "workspace"
+        pair = self.buckets.get(bucket_key)
         if pair is None:
             pair = (TokenBucket(c.short_limit, c.short_window_seconds, self.clock), TokenBucket(c.limit, c.window_seconds, self.clock))
-            self.buckets[caller.api_key_id] = pair
+            self.buckets[bucket_key] = pair
         for bucket in pair:
             wait = bucket.take()
             if wait:

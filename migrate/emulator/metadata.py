@@ -22,7 +22,7 @@ from migrate.emulator.datamodel import (
     one_to_many,
     system_fields,
 )
-from migrate.emulator.envelopes import bad_request, not_found
+from migrate.emulator.envelopes import TwentyHTTPError, bad_request, not_found
 from migrate.emulator.workspace import Workspace
 from migrate.model import FieldType
 
@@ -99,16 +99,27 @@ def object_to_wire(obj: ObjectDef, objects: dict[str, ObjectDef], *, with_fields
     return wire
 
 
+_LODASH_WORDS = re.compile(r"[A-Z]{2,}(?=[A-Z][a-z]|[^A-Za-z]|$)|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
+
+
 def _camel(label: str) -> str:
-    words = re.findall(r"[A-Za-z0-9]+", label)
-    if not words:
-        return ""
-    return words[0][:1].lower() + words[0][1:] + "".join(w[:1].upper() + w[1:] for w in words[1:])
+    """`computeMetadataNameFromLabel` (research note §4): transliterate and slugify, prefix `n_`
+    before a leading digit, then lodash `camelCase` (words split at humps and digits, lower-cased)."""
+    import unicodedata
+
+    ascii_label = unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode().strip()
+    slug = "_".join(re.findall(r"[A-Za-z0-9]+", ascii_label))
+    if slug[:1].isdigit():
+        slug = "n_" + slug
+    words = [w.lower() for w in _LODASH_WORDS.findall(slug)]
+    name = words[0] + "".join(w[:1].upper() + w[1:] for w in words[1:]) if words else ""
+    return name + "Custom" if name in RESERVED_NAMES else name
 
 
 def _require_name(value: Any, what: str) -> str:
     if not isinstance(value, str) or not NAME_PATTERN.match(value):
-        raise bad_request(f"{what} should be in camelCase and contain only letters and numbers: '{value}'")
+        # `validate-metadata-name-is-camel-case.utils.ts`: t`${name} should be in camelCase`
+        raise bad_request(f"{value} should be in camelCase")
     if value in RESERVED_NAMES:
         raise bad_request(f"The name '{value}' is not available")
     return value
@@ -124,7 +135,8 @@ def create_object(ws: Workspace, data: Any) -> ObjectDef:
         raise bad_request("The singular and plural name cannot be the same for an object")
     for other in ws.objects.values():
         if {singular, plural} & {other.name_singular, other.name_plural}:
-            raise bad_request(f"Object with name {singular} or {plural} already exists")
+            # OBJECT_ALREADY_EXISTS → ConflictError (`object-metadata-graphql-api-exception-handler.util.ts`)
+            raise TwentyHTTPError(409, "ConflictException", ["Object already exists"])
     for key in ("labelSingular", "labelPlural"):
         if not isinstance(data.get(key), str) or not data[key].strip():
             raise bad_request(f"{key} should not be empty")

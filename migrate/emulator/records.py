@@ -18,7 +18,7 @@ from typing import Any
 
 from migrate.emulator.datamodel import FieldDef, ObjectDef
 from migrate.emulator.envelopes import TwentyHTTPError, bad_request
-from migrate.emulator.values import check_uuid_field, inspect_value, invalid, to_stored
+from migrate.emulator.values import check_uuid_field, inspect_value, to_stored
 from migrate.model import ACTOR_SOURCES, COMPOSITE_SUBFIELDS
 
 READ_ONLY_ON_WRITE = frozenset({"updatedAt", "deletedAt", "searchVector"})
@@ -55,15 +55,17 @@ def actor_to_stored(field: FieldDef, value: Any, caller: Caller) -> dict[str, An
     """createdBy: kept as sent only when it carries a non-empty `name`; else the API key."""
     if value is None:
         return caller.actor()
-    if not isinstance(value, dict):
-        raise invalid(field, value)
+    if not isinstance(value, dict):  # validateRawJsonFieldOrThrow comes first
+        raise bad_request(f'Invalid object value {inspect_value(value)} for field "{field.name}"')
     allowed = {s.name for s in COMPOSITE_SUBFIELDS["ACTOR"]}
     unknown = [k for k in value if k not in allowed]
-    if unknown:
-        raise bad_request(f"Invalid actor field '{unknown[0]}' for field \"{field.name}\"")
+    if unknown:  # validate-actor-field-or-throw.util.ts
+        raise bad_request(f'Invalid subfield {unknown[0]} for actor field "{field.name}"')
     source = value.get("source", "API")
+    if not isinstance(source, str):
+        raise bad_request(f'Invalid string value {inspect_value(source)} for text field "{field.name}.source"')
     if source not in ACTOR_SOURCES:
-        raise invalid(field, source)
+        raise bad_request(f'Invalid value {inspect_value(source)} for field "{field.name}.source"')
     if not value.get("name"):
         return caller.actor(source)
     member = value.get("workspaceMemberId")
@@ -129,6 +131,8 @@ class RecordWriter:
                 if field.name == "createdBy" and creating:
                     row[key] = actor_to_stored(field, value, self.caller)
             elif field.type == "POSITION":
+                if value is None:  # data-arg-processor snapshot: a null position is Number(null) -> NaN
+                    raise bad_request('Invalid position value NaN for field "position"')
                 row[key] = value  # resolved by the caller, which knows the table's bounds
             elif key == "createdAt":
                 row[key] = to_stored(field, value) if value is not None else None
@@ -164,8 +168,11 @@ class RecordWriter:
 
 def resolve_positions(rows: list[dict[str, Any]], current_min: float | None, current_max: float | None) -> None:
     """Absent or "first" puts a record first (min - 1), "last" after the max; numbers stay."""
-    low = current_min if current_min is not None else 0.0
-    high = current_max if current_max is not None else 0.0
+    # record-position.service.ts: an empty table counts as min = max = 1, and numeric positions
+    # sent in the same batch take part in the min/max (so "first" in an empty table is 0).
+    numbers = [v for r in rows if isinstance(v := r.get("position"), int | float) and not isinstance(v, bool)]
+    low = min([*numbers, current_min if current_min is not None else 1])
+    high = max([*numbers, current_max if current_max is not None else 1])
     for row in rows:
         value = row.get("position")
         if value is None or value == "first":

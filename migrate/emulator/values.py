@@ -149,12 +149,12 @@ def _files(field: FieldDef, value: Any) -> list[dict[str, Any]] | None:
         try:
             value = json.loads(value)
         except ValueError:
-            raise bad_request(f'Invalid value "{value}" for FILES field "{field.name}" - It should be an array of objects with "fileId" and "label" properties.') from None
+            raise bad_request(f'Invalid value "{inspect_value(value)}" for FILES field "{field.name}" - It should be an array of objects with "fileId" and "label" properties.') from None
     ok = isinstance(value, list) and all(
         isinstance(v, dict) and set(v) == {"fileId", "label"} and is_uuid(v["fileId"]) and isinstance(v["label"], str) for v in value
     )
     if not ok:
-        raise bad_request(f'Invalid value "{json.dumps(value)}" for FILES field "{field.name}" - each item needs exactly "fileId" (a UUID) and "label"')
+        raise bad_request(f'Invalid value "{inspect_value(value)}" for FILES field "{field.name}" - each item needs exactly "fileId" (a UUID) and "label"')
     return [dict(v) for v in value] or None
 
 

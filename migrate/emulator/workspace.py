@@ -85,6 +85,8 @@ class Workspace:
 
     # reads --------------------------------------------------------------------------------
     def _resolver(self, obj: ObjectDef) -> Any:
+        """Map a filter or order-by path to SQL over the stored row (filters.py's contract:
+        `(field,)` first, then `(field, sub)` for a composite)."""
         joins = {f.join_column: f for f in obj.fields if f.join_column}
 
         def resolve(path: tuple[str, ...]) -> filters.FieldRef:
@@ -97,12 +99,12 @@ class Workspace:
                 return filters.FieldRef(f"json_extract(data, '{json_path(path)}')", "UUID")
             field = obj.by_name.get(head)
             if field is None or field.relation_type is not None:
-                raise filters.FilterError(f'Object {obj.name_singular} doesn\'t have any "{head}" field.')
+                raise filters.FilterError(filters.UNKNOWN_FIELD_MESSAGE.format(object=obj.name_singular, field=head))
             if len(path) == 1:
-                return filters.FieldRef(f"json_extract(data, '{json_path(path)}')", field.type)
+                return filters.FieldRef(f"json_extract(data, '{json_path(path)}')", field.type, field.option_values or None)
             subs = {s.name: s for s in COMPOSITE_SUBFIELDS.get(field.type, ())}
             if len(path) != 2 or path[1] not in subs:
-                raise filters.FilterError(f'Sub field "{".".join(path[1:])}" not found for composite type: {field.type}')
+                raise filters.FilterError(filters.UNKNOWN_SUB_FIELD_MESSAGE.format(sub_field=".".join(path[1:]), field_type=field.type))
             return filters.FieldRef(f"json_extract(data, '{json_path(path)}')", _SUB_TYPES[subs[path[1]].kind])
 
         return resolve
@@ -135,7 +137,7 @@ class Workspace:
                 values = ordering.decode_cursor(cursor_text)
                 key_sql, key_params = ordering.compile_keyset(terms, resolve, values, forward)
                 page_where, page_params = f"{where} AND ({key_sql})", params + key_params
-        except (filters.FilterError, ordering.CursorError) as exc:
+        except (filters.FilterError, ordering.CursorError, ordering.OrderByError) as exc:
             raise bad_request(exc.message) from None
         rows = self.store.select(obj, page_where, page_params, order, size + 1)
         has_more = len(rows) > size
@@ -143,7 +145,7 @@ class Workspace:
         if not forward:
             rows.reverse()
         total = self.store.count(obj, where, params)
-        cursors = [ordering.encode_cursor(self._cursor_values(row, terms)) for row in (rows[0], rows[-1])] if rows else [None, None]
+        cursors = [ordering.encode_cursor(ordering.cursor_from_record(row, terms)) for row in (rows[0], rows[-1])] if rows else [None, None]
         page_info = {
             "hasNextPage": has_more if forward else False,
             "hasPreviousPage": has_more if not forward else False,
@@ -151,11 +153,6 @@ class Workspace:
             "endCursor": cursors[1],
         }
         return self.to_wire_many(obj, rows, depth), total, page_info
-
-    def _cursor_values(self, row: dict[str, Any], terms: tuple[ordering.OrderTerm, ...]) -> dict[str, Any]:
-        values = {".".join(t.path): _get_path(row, t.path) for t in terms}
-        values["id"] = row["id"]
-        return values
 
     def get_row(self, obj: ObjectDef, record_id: str, *, include_deleted: bool = False) -> dict[str, Any]:
         check_uuid(record_id)
@@ -301,7 +298,9 @@ class Workspace:
             return None
         probe = writer.build({k: v for k, v in data.items() if k != "position"})
         matches: dict[str, dict[str, Any]] = {}
+        keys: list[str] = []  # `<fullPath>: <value>` of each unique key sent (get-matching-record-id.util.ts)
         if data.get("id"):
+            keys.append(f"id: {probe['id']}")
             matches.update({r["id"]: r for r in self.store.find_by_path(obj, ("id",), [probe["id"]])})
         for field in obj.fields:
             path = unique_path(field)
@@ -309,10 +308,11 @@ class Workspace:
                 continue
             value = _get_path(probe, path)
             if value is not None and (field.name in data):
+                keys.append(f"{'.'.join(path)}: {value}")
                 matches.update({r["id"]: r for r in self.store.find_by_path(obj, path, [value])})
         if len(matches) > 1:
             raise TwentyHTTPError(400, "BadRequestException", [
-                f"Multiple records found with the same unique field values for {obj.name_singular}; cannot upsert"
+                f"Multiple records found with the same unique field values for {', '.join(keys)}. Cannot determine which record to update."
             ], extra={"code": "UPSERT_MULTIPLE_MATCHING_RECORDS_CONFLICT"})
         return next(iter(matches.values()), None)
 

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from importlib import resources
 from typing import Any
 
-from graphql import GraphQLError, GraphQLSchema, build_schema, graphql
+from graphql import GraphQLError, GraphQLSchema, GraphQLSyntaxError, build_schema, graphql
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -29,7 +29,7 @@ from migrate.emulator.envelopes import TwentyHTTPError, bad_request
 from migrate.emulator.routes.common import workspace
 from migrate.emulator.workspace import Workspace, utc_now
 
-_CODES = {400: "BAD_USER_INPUT", 401: "UNAUTHENTICATED", 403: "FORBIDDEN", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
+_CODES = {400: "BAD_USER_INPUT", 401: "UNAUTHENTICATED", 403: "FORBIDDEN", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 409: "CONFLICT"}
 
 METADATA_SCHEMA: GraphQLSchema = build_schema(resources.files("migrate.emulator.routes").joinpath("graphql_schema.graphql").read_text())
 CORE_SCHEMA: GraphQLSchema = build_schema("""
@@ -188,24 +188,9 @@ def core_root(request: Request) -> dict[str, Any]:
 async def _operation(request: Request) -> dict[str, Any]:
     """The GraphQL operation of a JSON or multipart request, uploads put in its variables."""
     if request.headers.get("content-type", "").startswith("multipart/form-data"):
-        form = await request.form()
-        try:
-            operation = json.loads(str(form["operations"]))
-            mapping = json.loads(str(form.get("map", "{}")))
-        except (KeyError, ValueError):
-            raise bad_request("Invalid multipart request: 'operations' and 'map' must be JSON") from None
-        for key, paths in mapping.items():
-            upload = form.get(key)
-            if not isinstance(upload, UploadFile):
-                continue
-            value = {"filename": upload.filename or "file", "contentType": upload.content_type or "application/octet-stream", "data": await upload.read()}
-            for path in paths:
-                target = operation
-                parts = path.split(".")
-                for part in parts[:-1]:
-                    target = target[int(part)] if isinstance(target, list) else target[part]
-                target[parts[-1]] = value
-        return operation  # type: ignore[no-any-return]
+        # `async with` closes the spooled upload files (else a ResourceWarning when collected)
+        async with request.form() as form:
+            return await _multipart_operation(form)
     try:
         body = json.loads(await request.body())
     except ValueError:
@@ -213,6 +198,27 @@ async def _operation(request: Request) -> dict[str, Any]:
     if not isinstance(body, dict) or not isinstance(body.get("query"), str):
         raise bad_request("Must provide query string.")
     return body
+
+
+async def _multipart_operation(form: Any) -> dict[str, Any]:
+    """graphql-multipart-request-spec: `operations`, `map`, then the files by map key."""
+    try:
+        operation = json.loads(str(form["operations"]))
+        mapping = json.loads(str(form.get("map", "{}")))
+    except (KeyError, ValueError):
+        raise bad_request("Invalid multipart request: 'operations' and 'map' must be JSON") from None
+    for key, paths in mapping.items():
+        upload = form.get(key)
+        if not isinstance(upload, UploadFile):
+            continue
+        value = {"filename": upload.filename or "file", "contentType": upload.content_type or "application/octet-stream", "data": await upload.read()}
+        for path in paths:
+            target = operation
+            parts = path.split(".")
+            for part in parts[:-1]:
+                target = target[int(part)] if isinstance(target, list) else target[part]
+            target[parts[-1]] = value
+    return operation  # type: ignore[no-any-return]
 
 
 async def _execute(request: Request, schema: GraphQLSchema, root: dict[str, Any]) -> JSONResponse:
@@ -225,7 +231,11 @@ async def _execute(request: Request, schema: GraphQLSchema, root: dict[str, Any]
         for error in result.errors:
             formatted = error.formatted
             extensions = formatted.setdefault("extensions", {})
-            extensions.setdefault("code", "GRAPHQL_VALIDATION_FAILED" if result.data is None and not error.path else "INTERNAL_SERVER_ERROR")
+            # Apollo/Yoga codes kept by Twenty (`core-modules/graphql/utils/graphql-errors.util.ts`):
+            # a parse failure is GRAPHQL_PARSE_FAILED, a schema mismatch GRAPHQL_VALIDATION_FAILED.
+            pre_execution = result.data is None and not error.path
+            code = "GRAPHQL_PARSE_FAILED" if isinstance(error, GraphQLSyntaxError) else "GRAPHQL_VALIDATION_FAILED" if pre_execution else "INTERNAL_SERVER_ERROR"
+            extensions.setdefault("code", code)
             errors.append(formatted)
         body["errors"] = errors
     status = 400 if result.data is None and result.errors and all(not e.path for e in result.errors) else 200
