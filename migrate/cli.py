@@ -237,3 +237,205 @@ def snapshot_info(
         table.add_row(name, str(records), str(deleted))
     out.print(table)
     out.print(f"{members} workspace members")
+
+
+SourceOption = Annotated[str, typer.Option("--source", help="The source: a snapshot file, or a URL (key in TWENTY_SOURCE_API_KEY), snapshotted to --source-out first.")]
+TargetOption = Annotated[str, typer.Option("--target", help="The target's URL (key in TWENTY_TARGET_API_KEY).")]
+StateOption = Annotated[Path, typer.Option("--state", help="The journal: ids, batches, rejects.")]
+
+
+@app.command("plan")
+def plan_command(
+    source: SourceOption,
+    target: TargetOption,
+    out: Annotated[Path, typer.Option("--out", help="Where to write the plan.")] = Path("plan.json"),
+    source_out: Annotated[Path, typer.Option("--source-out", help="With a source URL: where its snapshot goes.")] = Path("source.duckdb"),
+    members_file: Annotated[Path | None, typer.Option("--members", help="members.toml: [members] \"source e-mail\" = \"target e-mail\".")] = None,
+    fallback_owner: Annotated[str | None, typer.Option("--fallback-owner", help="E-mail of a target member who takes the records of unmapped members.")] = None,
+    rate: RateOption = 90.0,
+    quiet: QuietOption = False,
+    as_json: JsonOption = False,
+    debug: DebugOption = False,
+) -> None:
+    """Compare the source with the target and write plan.json; nothing is written to the target.
+
+    Example: TWENTY_TARGET_API_KEY=... twenty-migrate plan --source source.duckdb --target https://api.twenty.com
+    """
+    from migrate.plan.members import load_overrides
+    from migrate.plan.plan import save_plan
+
+    with reported(debug):
+        overrides = load_overrides(members_file) if members_file else {}
+        plan = run_async(lambda: _plan(source, target, source_out, overrides, fallback_owner, rate, quiet))
+        save_plan(plan, out)
+    if as_json:
+        typer.echo(plan.to_json())
+    else:
+        _print_plan(plan, out)
+    if plan.blocking:
+        raise typer.Exit(EXIT_FAILED)
+
+
+async def _plan(source: str, target: str, source_out: Path, overrides: dict[str, str], fallback: str | None, rate: float, quiet: bool) -> Any:
+    from migrate.plan.plan import build_plan
+    from migrate.settings import ClientSettings, Endpoint
+    from migrate.snapshot.from_api import snapshot_from_api
+    from migrate.twenty.client import TwentyClient
+
+    settings = ClientSettings(requests_per_minute=rate)
+    snapshot = Path(source)
+    if source.startswith(("http://", "https://")):
+        async with TwentyClient(Endpoint(source, read_api_key("TWENTY_SOURCE_API_KEY")), settings) as client:
+            await snapshot_from_api(client, source_out)
+        snapshot = source_out
+    async with TwentyClient(Endpoint(target, read_api_key("TWENTY_TARGET_API_KEY")), settings) as client:
+        version = await client.check_version()
+        objects = await client.objects()
+        members = await client.members()
+    return build_plan(snapshot, objects, members, target_url=client.endpoint.url, target_version=version, overrides=overrides,
+                      fallback_owner=fallback)
+
+
+def _print_plan(plan: Any, path: Path) -> None:
+    from rich.table import Table
+
+    out = Console()
+    table = Table("object", "records", "soft-deleted", title="Records, in creation order")
+    for name in plan.order:
+        counts = plan.counts.get(name, {})
+        table.add_row(name, str(counts.get("records", 0)), str(counts.get("deleted", 0)))
+    out.print(table)
+    if plan.create_objects or plan.create_fields:
+        out.print(f"Data model to create: {len(plan.create_objects)} objects ({', '.join(o['name_singular'] for o in plan.create_objects)}), "
+                  f"{len(plan.create_fields)} fields, options added to {len(plan.add_options)} fields.")
+    members = Table("source member", "target member", "via", title="Members")
+    for m in plan.members:
+        members.add_row(m["email"] or m["source_id"], m["target_email"] or "-", m["via"])
+    out.print(members)
+    for line in plan.warnings:
+        out.print(f"[yellow]warning:[/yellow] {line}", highlight=False)
+    for line in plan.blocking:
+        out.print(f"[red]blocking:[/red] {line}", highlight=False)
+    out.print(f"Plan written to {path}" + (" (blocking items: apply will refuse it)" if plan.blocking else ""))
+
+
+@app.command("apply")
+def apply_command(
+    plan_path: Annotated[Path, typer.Argument(help="The plan written by `twenty-migrate plan`.")] = Path("plan.json"),
+    state: StateOption = Path("state.duckdb"),
+    rejects: Annotated[Path, typer.Option("--rejects", help="Where to write the records the target refused.")] = Path("rejects.csv"),
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print what would be written; write nothing.")] = False,
+    delta: Annotated[bool, typer.Option("--delta", help="Copy what changed in the source since the last run (needs --source).")] = False,
+    source: Annotated[Path | None, typer.Option("--source", help="With --delta: a fresh snapshot of the source.")] = None,
+    rate: RateOption = 90.0,
+    quiet: QuietOption = False,
+    as_json: JsonOption = False,
+    debug: DebugOption = False,
+) -> None:
+    """Carry out a plan: data model, records, second pass, soft deletes. Resumable; idempotent.
+
+    Example: TWENTY_TARGET_API_KEY=... twenty-migrate apply plan.json
+    """
+    from migrate.apply import Journal
+    from migrate.apply.rejects import write_rejects
+    from migrate.plan.plan import load_plan
+
+    with reported(debug):
+        plan = load_plan(plan_path)
+        if delta and source is None:
+            raise ConfigError("--delta needs --source: a fresh snapshot of the source (twenty-migrate snapshot --url ... --out new.duckdb).")
+        with Journal(state) as journal:
+            if dry_run:
+                from migrate.apply.runner import dry_run as plan_dry_run
+
+                summary = run_async(lambda: plan_dry_run(plan, journal))
+                for note in summary.notes:
+                    typer.echo(note)
+                for name, n in summary.would_create.items():
+                    typer.echo(f"would create {n} {name} records")
+                return
+            summary = run_async(lambda: _apply(plan, journal, rate, quiet, delta, source))
+            count = write_rejects(rejects, journal.rejects())
+    line = (f"created {summary.total('created')}, matched {summary.total('matched')}, rejected {summary.total('rejected')}, "
+            f"updated {sum(summary.updated.values())}, second pass {summary.second_pass}, soft-deleted {summary.soft_deleted}, "
+            f"files {summary.files}; {summary.requests} requests in {summary.seconds:.1f} s; journal {state}")
+    if as_json:
+        typer.echo(json.dumps({name: {"created": t.created, "matched": t.matched, "rejected": t.rejected} for name, t in summary.objects.items()}))
+    else:
+        typer.echo(line)
+    if count:
+        err.print(f"{count} records were refused by the target; they are in {rejects}. Fix them and run `twenty-migrate apply` again.")
+        raise typer.Exit(EXIT_FAILED)
+
+
+async def _apply(plan: Any, journal: Any, rate: float, quiet: bool, delta: bool, source: Path | None) -> Any:
+    from migrate.apply import apply_plan
+    from migrate.cli_progress import RichProgress
+    from migrate.progress import NULL_PROGRESS
+    from migrate.settings import ClientSettings, Endpoint
+    from migrate.twenty.client import TwentyClient
+
+    async with TwentyClient(Endpoint(plan.target_url, read_api_key("TWENTY_TARGET_API_KEY")), ClientSettings(requests_per_minute=rate)) as client:
+        if quiet:
+            return await apply_plan(plan, client, journal, progress=NULL_PROGRESS, delta=delta, snapshot_path=source)
+        with RichProgress(err) as progress:
+            return await apply_plan(plan, client, journal, progress=progress, delta=delta, snapshot_path=source)
+
+
+@app.command("rollback")
+def rollback_command(
+    plan_path: Annotated[Path, typer.Argument(help="The plan that was applied.")] = Path("plan.json"),
+    state: StateOption = Path("state.duckdb"),
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+    debug: DebugOption = False,
+) -> None:
+    """Delete exactly what the journal says this migration created (records, then custom objects).
+
+    Example: TWENTY_TARGET_API_KEY=... twenty-migrate rollback plan.json --yes
+    """
+    from migrate.apply import Journal
+    from migrate.apply.rollback import rollback
+    from migrate.plan.plan import load_plan
+    from migrate.settings import ClientSettings, Endpoint
+    from migrate.twenty.client import TwentyClient
+
+    with reported(debug):
+        plan = load_plan(plan_path)
+        with Journal(state) as journal:
+            created = sum(c.get("created", 0) for c in journal.counts().values())
+            if not yes and not typer.confirm(f"Destroy {created} records created in {plan.target_url}?", err=True):
+                raise typer.Exit(EXIT_DONE)
+
+            async def go() -> Any:
+                async with TwentyClient(Endpoint(plan.target_url, read_api_key("TWENTY_TARGET_API_KEY")), ClientSettings()) as client:
+                    return await rollback(plan, client, journal)
+
+            summary = run_async(go)
+    typer.echo(f"deleted {sum(summary.deleted.values())} records, removed objects: {', '.join(summary.objects_removed) or 'none'}")
+    for line in summary.left:
+        err.print(f"left: {line}")
+
+
+@app.command("id-map")
+def id_map_command(
+    out: Annotated[Path, typer.Option("--out", help="CSV to write: object, source_id, target_id, status.")] = Path("ids.csv"),
+    state: StateOption = Path("state.duckdb"),
+    debug: DebugOption = False,
+) -> None:
+    """Export the journal's id map (source id -> target id) as CSV.
+
+    Example: twenty-migrate id-map --out ids.csv
+    """
+    import csv
+
+    from migrate.apply import Journal
+
+    with reported(debug):
+        if not state.exists():
+            raise ConfigError(f"{state} does not exist; run `twenty-migrate apply` first or pass --state.")
+        with Journal(state) as journal, out.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["object", "source_id", "target_id", "status"])
+            rows = journal.id_map_rows()
+            writer.writerows(rows)
+    typer.echo(f"{out}: {len(rows)} ids")

@@ -5,6 +5,7 @@
     ├── EmulatorError               the emulator was asked for something it cannot do
     ├── InputError                  a file we were given is unreadable (path, row, column)
     ├── SnapshotError               a snapshot could not be taken or read
+    ├── PlanError                   a plan cannot be carried out as it stands (blocking items, stale snapshot)
     └── TwentyError                 talking to a Twenty server failed
         ├── TwentyUnreachable       no answer: DNS, refused, timeout, dropped connection, not Twenty
         ├── TwentyAuthError         the API key was refused (401/403)
@@ -47,6 +48,10 @@ class InputError(MigrateError):
 
 class SnapshotError(MigrateError):
     """A snapshot could not be taken, or a snapshot file cannot be read."""
+
+
+class PlanError(MigrateError):
+    """A plan cannot be carried out as it stands: blocking items, or its snapshot changed."""
 
 
 class TwentyError(MigrateError):

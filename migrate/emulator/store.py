@@ -12,7 +12,7 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import fields
 from typing import Any
 
 from migrate.emulator.datamodel import FieldDef, ObjectDef
@@ -74,7 +74,13 @@ class Store:
         self.conn.execute("INSERT OR REPLACE INTO _meta VALUES (?, ?)", (key, json.dumps(value)))
 
     def save_objects(self, objects: Iterable[ObjectDef]) -> None:
-        payload = [{k: v for k, v in asdict(o).items() if k != "by_name"} for o in objects]
+        """Persist the data model (shallow copies: `asdict` would also walk each `by_name` index)."""
+        object_keys = [f.name for f in fields(ObjectDef) if f.name not in ("by_name", "fields")]
+        field_keys = [f.name for f in fields(FieldDef)]
+        payload = [
+            {**{k: getattr(o, k) for k in object_keys}, "fields": [{k: getattr(fd, k) for k in field_keys} for fd in o.fields]}
+            for o in objects
+        ]
         self.set_meta("objects", payload)
 
     def load_objects(self) -> list[ObjectDef] | None:
@@ -94,7 +100,8 @@ class Store:
     def ensure_table(self, obj: ObjectDef) -> None:
         table = table_name(obj)
         self.conn.execute(f'CREATE TABLE IF NOT EXISTS "{table}" (id TEXT PRIMARY KEY, deleted_at TEXT, data TEXT NOT NULL)')
-        self.conn.execute(f'CREATE INDEX IF NOT EXISTS "ix__{table}__deleted" ON "{table}"(deleted_at)')
+        # (deleted_at, id): a page of live rows in id order is an index range, not a sort of the table.
+        self.conn.execute(f'CREATE INDEX IF NOT EXISTS "ix__{table}__live" ON "{table}"(deleted_at, id)')
         for field in obj.fields:
             path = unique_path(field)
             if path and field.name != "id":

@@ -23,6 +23,7 @@ from migrate.emulator.records import Caller, RecordWriter, duplicate_error, reso
 from migrate.emulator.store import Store, json_path, unique_path
 from migrate.emulator.values import check_uuid, to_wire
 from migrate.model import COMPOSITE_SUBFIELDS
+from migrate.twenty.codecs import normalize_datetime
 
 MAX_RELATION_ITEMS = 60
 """`QUERY_MAX_RECORDS_FROM_RELATION`: one-to-many arrays at depth 1 are capped here."""
@@ -316,14 +317,15 @@ class Workspace:
             ], extra={"code": "UPSERT_MULTIPLE_MATCHING_RECORDS_CONFLICT"})
         return next(iter(matches.values()), None)
 
-    def bulk_load(self, obj: ObjectDef, inputs: list[dict[str, Any]], caller: Caller) -> int:
+    def bulk_load(self, obj: ObjectDef, inputs: list[dict[str, Any]], caller: Caller, *, now: str | None = None) -> int:
         """Seed path: the same validation and defaults as a create, no foreign-key look-ups
-        (the seed is consistent by construction), one transaction per call."""
-        writer = RecordWriter(obj, caller, utc_now())
+        (the seed is consistent by construction), one transaction per call. `now` stamps
+        `updatedAt` (a fixed value makes seeds byte-identical); `deletedAt` is kept, normalised."""
+        writer = RecordWriter(obj, caller, now or utc_now())
         rows = [writer.build(data) for data in inputs]
         for data, row in zip(inputs, rows, strict=True):
             if data.get("deletedAt"):
-                row["deletedAt"] = data["deletedAt"]
+                row["deletedAt"] = normalize_datetime(data["deletedAt"])
         self._positions_for(obj, rows)
         self._attach_files(obj, rows)
         with self.store.transaction():

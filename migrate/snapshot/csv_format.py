@@ -125,7 +125,7 @@ def header_targets(obj: ObjectMeta, *, e1_amount_unit: Unit = "units") -> tuple[
                 for sub_label in labels.get(sub.name, ()):
                     add(f"{label} / {sub_label}", units)
                 add(f"{label} {_upper_first(sub.name)}", Target(field, sub.name, amount_unit=e1_amount_unit) if micros else units)
-                api = Target(field, sub.name, amount_unit="micros")
+                api = Target(field, sub.name, amount_unit="micros") if micros else units
                 for header in (f"{field.name}.{sub.name}", f"{field.name}_{sub.name}", f"{field.name} / {sub.name}"):
                     add(header, api)
         elif field.type in SCALAR_DECODERS:

@@ -164,23 +164,22 @@ def bind_headers(path: Path, obj: ObjectMeta, headers: list[str], e1_amount_unit
 
 
 def _merge_split_headers(headers: list[str], known: dict[str, Target]) -> list[str]:
-    """Rejoin a label with a comma that an E1 export wrote unquoted across two header cells (csv.md §8.3)."""
+    """Rejoin a label with a comma that an E1 export wrote unquoted across header cells (csv.md §8.3).
+
+    Cells are joined only when a later one of them names nothing on its own and the joined text
+    names a column, so a file whose headers all match is never touched."""
     out: list[str] = []
     index = 0
     while index < len(headers):
-        if fold_header(headers[index]) not in known:
-            for end in range(index + 2, min(index + 5, len(headers)) + 1):
-                joined = ",".join(headers[index:end])
-                if fold_header(joined) in known:
-                    out.append(joined)
-                    index = end
-                    break
-            else:
-                out.append(headers[index])
-                index += 1
-            continue
-        out.append(headers[index])
-        index += 1
+        for end in range(min(index + 4, len(headers)), index + 1, -1):
+            span = headers[index:end]
+            if any(fold_header(h) not in known for h in span[1:]) and fold_header(",".join(span)) in known:
+                out.append(",".join(span))
+                index = end
+                break
+        else:
+            out.append(headers[index])
+            index += 1
     return out
 
 

@@ -88,8 +88,6 @@ class TwentyClient:
             self.retries += 1
             exc = state.outcome.exception()
             log.info("retrying %s %s after %s (attempt %d)", method, path, type(exc).__name__, state.attempt_number)
-            if isinstance(exc, TwentyRateLimited):
-                self.limiter.pause(exc.retry_after or 2.0)
 
         attempts = self.settings.max_attempts if retry else 1
         async for attempt in retrying(attempts, self.settings.max_retry_seconds, self.sleep, note_retry):
@@ -99,12 +97,24 @@ class TwentyClient:
                     return await self._send(method, path, params, json, authenticated, context)
         raise AssertionError("unreachable")  # pragma: no cover
 
+    async def request_multipart(self, path: str, data: dict[str, str], files: dict[str, tuple[str, bytes, str]]) -> Any:
+        """A multipart POST (GraphQL uploads), under the same limiter and retry policy."""
+        async for attempt in retrying(self.settings.max_attempts, self.settings.max_retry_seconds, self.sleep):
+            with attempt:
+                await self.limiter.acquire()
+                async with self._in_flight:
+                    return await self._send("POST", path, None, None, True, {"url": self.endpoint.url}, data=data, files=files)
+        raise AssertionError("unreachable")  # pragma: no cover
+
     async def _send(self, method: str, path: str, params: dict[str, Any] | None, body: Any, authenticated: bool,
-                    context: dict[str, Any]) -> Any:
+                    context: dict[str, Any], *, data: dict[str, str] | None = None, files: dict[str, Any] | None = None) -> Any:
         self.requests_made += 1
         try:
             auth: Any = httpx.USE_CLIENT_DEFAULT if authenticated else _NoAuth()
-            response = await self._http.request(method, path, params=params, json=body, auth=auth)
+            if files is not None:
+                response = await self._http.request(method, path, data=data, files=files, auth=auth)
+            else:
+                response = await self._http.request(method, path, params=params, json=body, auth=auth)
         except httpx.TimeoutException as exc:
             raise TwentyUnreachable(f"{self.endpoint.url} did not answer {method} {path} in time ({type(exc).__name__}).", **context) from exc
         except httpx.TransportError as exc:
@@ -114,7 +124,10 @@ class TwentyClient:
                 f"{self.endpoint.url}{path} answered {method} with a reply that cannot be read ({type(exc).__name__}); is this a Twenty server?", **context
             ) from exc
         if response.status_code >= 400:
-            raise self._error(method, path, response, context)
+            error = self._error(method, path, response, context)
+            if isinstance(error, TwentyRateLimited):  # every request waits, retried or not, whoever sends it
+                self.limiter.pause(error.retry_after or 2.0)
+            raise error
         if response.is_redirect:
             location = public_url(str(response.next_request.url)) if response.next_request else "elsewhere"
             raise TwentyUnreachable(

@@ -28,16 +28,23 @@ class RateLimiter:
         self._lock = asyncio.Lock()
 
     async def acquire(self) -> None:
+        """Take a token, sleeping until one is due. The bucket accounts in its own time: after
+        a sleep of `wait` it assumes `wait` passed, so a fake sleep in tests never spins."""
         async with self._lock:
-            while True:
-                now = self.clock()
-                self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
-                self.stamp = now
-                if self.tokens >= 1:
-                    self.tokens -= 1
-                    return
-                await self.sleep((1 - self.tokens) / self.rate)
+            now = self.clock()
+            self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+            self.stamp = now
+            if self.tokens >= 1:
+                self.tokens -= 1
+                return
+            wait = (1 - self.tokens) / self.rate
+            self.tokens = 0.0
+            self.stamp = now + wait
+            await self.sleep(wait)
 
     def pause(self, seconds: float) -> None:
         """After a 429: empty the bucket so the next request waits at least `seconds`."""
+        now = self.clock()  # refill up to now first, or the time since the last request would shorten the pause
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
         self.tokens = min(self.tokens, 1 - seconds * self.rate)

@@ -146,6 +146,8 @@ def _decode_scalar(field_type: str, value: Any) -> Any:
 
 def _decode_sub(column: Column, value: Any) -> Any:
     if column.kind == "text":
+        if value is None and column.sub == "blocknote":
+            return None  # only RICH_TEXT_V2's markdown comes back as "" (format-result.util.ts, api.md §2.6)
         return "" if value is None else value
     if column.kind == "string_list":
         return [] if value is None else list(value)

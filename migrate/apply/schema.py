@@ -1,0 +1,69 @@
+"""Phase one of apply: create the data model the plan found missing, idempotently.
+
+Each step is looked up in the target before it is made (a run killed after the server created an
+object but before the journal noted it finds it there), and journaled with the target's id, so
+`rollback` can remove exactly what this migration added.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from migrate.apply.journal import Journal
+from migrate.model import ObjectMeta
+from migrate.plan.plan import Plan
+from migrate.twenty import writes
+from migrate.twenty.client import TwentyClient
+
+
+async def apply_schema(plan: Plan, client: TwentyClient, journal: Journal, notes: list[str]) -> dict[str, ObjectMeta]:
+    """Create objects, fields and options; return the target's data model afterwards."""
+    objects = {o.name_singular: o for o in await client.objects()}
+    for spec in plan.create_objects:
+        name = spec["name_singular"]
+        if name in objects:
+            if journal.schema_step("object", name, name) is None:
+                journal.record_schema_step("object", name, name, objects[name].id, created=False)
+            continue
+        object_id = await writes.create_object(client, {"nameSingular": spec["name_singular"], "namePlural": spec["name_plural"],
+                                                        "labelSingular": spec["label_singular"], "labelPlural": spec["label_plural"]})
+        journal.record_schema_step("object", name, name, object_id, created=True)
+        notes.append(f"created object {name}")
+    if plan.create_objects:
+        objects = {o.name_singular: o for o in await client.objects()}
+    for spec in plan.create_fields:
+        obj = objects[spec["object"]]
+        if obj.field(spec["name"]) is not None:
+            if journal.schema_step("field", spec["object"], spec["name"]) is None:
+                journal.record_schema_step("field", spec["object"], spec["name"], obj.field(spec["name"]).id, created=False)  # type: ignore[union-attr]
+            continue
+        body: dict[str, Any] = {"objectMetadataId": obj.id, "type": spec["type"], "name": spec["name"], "label": spec["label"],
+                                "isNullable": spec["is_nullable"], "isUnique": spec["is_unique"]}
+        if spec.get("default_value") is not None:
+            body["defaultValue"] = spec["default_value"]
+        if spec.get("options"):
+            body["options"] = [{k: o[k] for k in ("label", "value", "color", "position") if k in o} for o in spec["options"]]
+        if spec.get("settings") and spec["type"] != "RELATION":
+            body["settings"] = spec["settings"]
+        relation = spec.get("relation")
+        if relation:
+            target = objects[relation["target_object"]]
+            body["relationCreationPayload"] = {"targetObjectMetadataId": target.id, "targetFieldLabel": relation["target_field_label"],
+                                               "targetFieldIcon": "IconBuildingSkyscraper", "type": "MANY_TO_ONE"}
+            body.pop("isUnique")
+        field_id = await writes.create_field(client, body)
+        journal.record_schema_step("field", spec["object"], spec["name"], field_id, created=True)
+        notes.append(f"created field {spec['object']}.{spec['name']}")
+        objects = {o.name_singular: o for o in await client.objects()} if relation else objects
+    for spec in plan.add_options:
+        obj = objects[spec["object"]]
+        current = obj.field(spec["field"])
+        if current is None:
+            continue
+        have = {o.get("value") for o in current.options or ()}
+        lacking = [o for o in spec["options"] if o.get("value") not in have]
+        if lacking:
+            merged = [*(current.options or ()), *({k: o[k] for k in ("label", "value", "color") if k in o} for o in lacking)]
+            await writes.update_field(client, current.id, {"options": merged})
+            notes.append(f"added {len(lacking)} options to {spec['object']}.{spec['field']}")
+    return {o.name_singular: o for o in await client.objects()}
