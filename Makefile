@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-PORT   ?= 3000
+
 
 .PHONY: install demo test bench clean
 
@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/twenty-migrate emulator serve --port $(PORT) --seed demo
+	$(BIN)/twenty-migrate demo --workdir demo-run
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

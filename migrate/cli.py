@@ -439,3 +439,77 @@ def id_map_command(
             rows = journal.id_map_rows()
             writer.writerows(rows)
     typer.echo(f"{out}: {len(rows)} ids")
+
+
+@app.command("demo")
+def demo_command(
+    workdir: Annotated[Path, typer.Option("--workdir", help="Where the demo writes its files.")] = Path("demo-run"),
+    source_port: Annotated[int, typer.Option(help="Port of the source workspace.")] = 3000,
+    target_port: Annotated[int, typer.Option(help="Port of the target workspace.")] = 3001,
+    serve: Annotated[bool | None, typer.Option("--serve/--no-serve", help="Keep both workspaces up afterwards (default: when run from a terminal).")] = None,
+    quiet: QuietOption = False,
+    debug: DebugOption = False,
+) -> None:
+    """Run a whole migration between two emulated workspaces on 127.0.0.1 and show the result.
+
+    Example: twenty-migrate demo --workdir demo-run
+    """
+    import time
+
+    from rich.table import Table
+
+    from migrate.cli_progress import RichProgress
+    from migrate.demo import DemoRun, demo_workspaces, run_migration
+    from migrate.progress import NULL_PROGRESS
+
+    with reported(debug):
+        try:
+            context = demo_workspaces(source_port, target_port)
+            source_url, target_url, source_key, target_key = context.__enter__()
+        except (OSError, RuntimeError) as exc:
+            raise ConfigError(f"Cannot start the demo workspaces on ports {source_port} and {target_port} ({exc}); "
+                              "choose others with --source-port/--target-port.") from None
+        try:
+            err.print(f"Source workspace {source_url}, target workspace {target_url} (emulated Twenty).")
+            run = DemoRun(source_url, target_url, source_key, target_key, workdir)
+            if quiet:
+                run_async(lambda: run_migration(run, NULL_PROGRESS))
+            else:
+                with RichProgress(err) as progress:
+                    run_async(lambda: run_migration(run, progress))
+            _print_demo(run)
+            if serve if serve is not None else (sys.stdin.isatty() and sys.stdout.isatty()):
+                err.print("Both workspaces stay up; try:")
+                err.print(f"  curl -H 'Authorization: Bearer {source_key.reveal()}' {source_url}/rest/companies?limit=2")
+                err.print(f"  curl -H 'Authorization: Bearer {target_key.reveal()}' {target_url}/rest/companies?limit=2")
+                err.print("(demo keys of emulated workspaces, made for this run). Ctrl-C stops them.")
+                while True:
+                    time.sleep(3600)
+        finally:
+            context.__exit__(None, None, None)
+
+
+def _print_demo(run: Any) -> None:
+    from rich.table import Table
+
+    out = Console()
+    table = Table("object", "source", "created", "matched", "rejected", "in target", title="Migration")
+    target_counts = run.target_snapshot.counts if run.target_snapshot else {}
+    for name in run.plan.order:
+        tally = run.applied.objects.get(name)
+        table.add_row(name, str(run.source_snapshot.counts.get(name, 0)), str(tally.created if tally else 0),
+                      str(tally.matched if tally else 0), str(tally.rejected if tally else 0), str(target_counts.get(name, 0)))
+    out.print(table)
+    applied = run.applied
+    out.print(f"created {applied.total('created')}, matched {applied.total('matched')}, rejected {applied.total('rejected')}, "
+              f"second pass {applied.second_pass}, soft-deleted {applied.soft_deleted}, files {applied.files}; "
+              f"{applied.requests} requests in {applied.seconds:.1f} s")
+    for warning in run.plan.warnings[:5]:
+        out.print(f"[yellow]plan warning:[/yellow] {warning}", highlight=False)
+    if len(run.plan.warnings) > 5:
+        out.print(f"... {len(run.plan.warnings) - 5} more warnings in {run.files['plan']}")
+    out.print("Files: " + ", ".join(str(p) for p in run.files.values()))
+
+
+if __name__ == "__main__":
+    app()
