@@ -127,7 +127,7 @@ def emulator_serve(
 
     try:
         server, sock = make_server(None, "127.0.0.1", port)
-        url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}"  # Twenty's SERVER_URL: signed file URLs point here
         emulator = create_app(seed=seed, rng_seed=rng_seed, api_keys=[api_key], limits=RateLimit(limit=rate_limit),
                               db_path=db, server_url=url)
     except MigrateError as exc:

@@ -29,6 +29,9 @@ from migrate.emulator.store import Store
 from migrate.emulator.workspace import Workspace
 
 DEFAULT_APP_VERSION = "v2.40.0"
+DEFAULT_SERVER_URL = "http://localhost:3000"
+"""Twenty's SERVER_URL, the base of signed file URLs; `serve_in_thread` replaces it with the
+address actually bound unless `create_app(server_url=...)` named one."""
 """What `GET /client-config` reports as `appVersion` (the Cloud era of late 2026)."""
 
 
@@ -86,6 +89,12 @@ class Emulator:
         self.auth_layer = AuthMiddleware(self.rate_layer, self.keys)
         self.fault_layer = FaultMiddleware(self.auth_layer, faults)
         self.request_counts: Counter[str] = Counter()
+        self.server_url_given = True
+
+    def bind_url(self, url: str) -> None:
+        """The address the app is served at, for signed file URLs (unless one was given)."""
+        if not self.server_url_given:
+            self.state.signer.server_url = url.rstrip("/")
 
     @property
     def state(self) -> Any:
@@ -127,15 +136,16 @@ class Emulator:
 
 def create_app(*, seed: str | None = None, rng_seed: int = 0, api_keys: Iterable[ApiKey | str] = ("test-api-key",),
                limits: RateLimit | None = None, faults: Faults | None = None, workspace_id: str | None = None,
-               db_path: str = ":memory:", server_url: str = "http://localhost:3000", app_version: str = DEFAULT_APP_VERSION,
+               db_path: str = ":memory:", server_url: str | None = None, app_version: str = DEFAULT_APP_VERSION,
                max_records: int = 200, default_limit: int = 60, clock: Callable[[], float] | None = None) -> Emulator:
     """An emulated workspace. `seed`: "empty", "demo" or a number of records; `api_keys`: the
     bearer tokens it accepts; `limits`/`faults`: rate limit and fault injection (also changeable
     at run time under `/_emulator/`); `max_records`: page and batch cap (60 for pre-2025-09 servers)."""
     keys = [k if isinstance(k, ApiKey) else ApiKey(k) for k in api_keys]
     emulator = Emulator(api_keys=keys, limits=limits or RateLimit(), faults=faults or Faults(),
-                        workspace_id=workspace_id or str(uuid.uuid4()), db_path=db_path, server_url=server_url,
+                        workspace_id=workspace_id or str(uuid.uuid4()), db_path=db_path, server_url=server_url or DEFAULT_SERVER_URL,
                         app_version=app_version, max_records=max_records, default_limit=default_limit, clock=clock)
+    emulator.server_url_given = server_url is not None
     if seed is not None and emulator.workspace.count_all().get("workspaceMembers", 0) == 0:
         emulator.seed(seed, rng_seed=rng_seed)
     return emulator

@@ -33,8 +33,11 @@ def serve_in_thread(app: Any, host: str = "127.0.0.1", port: int = 0) -> Iterato
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the emulator did not start within 10 seconds")
         time.sleep(0.01)
+    url = f"http://{host}:{sock.getsockname()[1]}"
+    if hasattr(app, "bind_url"):
+        app.bind_url(url)
     try:
-        yield f"http://{host}:{sock.getsockname()[1]}"
+        yield url
     finally:
         server.should_exit = True
         thread.join(timeout=10)
