@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -456,11 +455,11 @@ def demo_command(
     """
     import time
 
-    from rich.table import Table
 
     from migrate.cli_progress import RichProgress
     from migrate.demo import DemoRun, demo_workspaces, run_migration
     from migrate.progress import NULL_PROGRESS
+    from migrate.settings import Secret
 
     with reported(debug):
         try:
@@ -471,7 +470,7 @@ def demo_command(
                               "choose others with --source-port/--target-port.") from None
         try:
             err.print(f"Source workspace {source_url}, target workspace {target_url} (emulated Twenty).")
-            run = DemoRun(source_url, target_url, source_key, target_key, workdir)
+            run = DemoRun(source_url, target_url, Secret(source_key), Secret(target_key), workdir)
             if quiet:
                 run_async(lambda: run_migration(run, NULL_PROGRESS))
             else:
@@ -480,8 +479,8 @@ def demo_command(
             _print_demo(run)
             if serve if serve is not None else (sys.stdin.isatty() and sys.stdout.isatty()):
                 err.print("Both workspaces stay up; try:")
-                err.print(f"  curl -H 'Authorization: Bearer {source_key.reveal()}' {source_url}/rest/companies?limit=2")
-                err.print(f"  curl -H 'Authorization: Bearer {target_key.reveal()}' {target_url}/rest/companies?limit=2")
+                err.print(f"  curl -H 'Authorization: Bearer {source_key}' {source_url}/rest/companies?limit=2")
+                err.print(f"  curl -H 'Authorization: Bearer {target_key}' {target_url}/rest/companies?limit=2")
                 err.print("(demo keys of emulated workspaces, made for this run). Ctrl-C stops them.")
                 while True:
                     time.sleep(3600)

@@ -41,6 +41,7 @@ class DemoRun:
     source_key: Secret
     target_key: Secret
     workdir: Path
+    """The keys are throwaway keys of the two emulated workspaces, made for this run."""
     source_snapshot: SnapshotSummary | None = None
     target_snapshot: SnapshotSummary | None = None
     plan: Plan | None = None
@@ -49,13 +50,13 @@ class DemoRun:
 
 
 @contextmanager
-def demo_workspaces(source_port: int = 3000, target_port: int = 3001, *, rng_seed: int = 0) -> Iterator[tuple[str, str, Secret, Secret]]:
-    """Serve the two demo workspaces; yields their URLs and keys, stops them on exit."""
-    source_key, target_key = Secret(f"demo-source-{secrets.token_hex(8)}"), Secret(f"demo-target-{secrets.token_hex(8)}")
+def demo_workspaces(source_port: int = 3000, target_port: int = 3001, *, rng_seed: int = 0) -> Iterator[tuple[str, str, str, str]]:
+    """Serve the two demo workspaces; yields their URLs and the test keys they accept (made
+    for this run, plain strings since they are no one's secret), stops them on exit."""
+    source_key, target_key = f"demo-source-{secrets.token_hex(8)}", f"demo-target-{secrets.token_hex(8)}"
     limits = RateLimit(limit=DEMO_RATE, short_limit=DEMO_RATE)
-    source = create_app(seed="demo", rng_seed=rng_seed, api_keys=[source_key.reveal()], limits=limits,
-                        server_url=f"http://127.0.0.1:{source_port}")
-    target = create_app(api_keys=[target_key.reveal()], limits=limits, server_url=f"http://127.0.0.1:{target_port}")
+    source = create_app(seed="demo", rng_seed=rng_seed, api_keys=[source_key], limits=limits)
+    target = create_app(api_keys=[target_key], limits=limits)
     seed_workspace(target.workspace, SeedSpec(records=0, members=DEMO_MEMBERS[:-1], rng_seed=rng_seed + 1, with_custom_objects=False))
     with ExitStack() as stack:
         source_url = stack.enter_context(serve_in_thread(source, port=source_port))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from migrate.apply.journal import Journal
+from migrate.errors import TwentyValidationError
 from migrate.model import ObjectMeta
 from migrate.plan.plan import Plan
 from migrate.twenty import writes
@@ -25,8 +26,15 @@ async def apply_schema(plan: Plan, client: TwentyClient, journal: Journal, notes
             if journal.schema_step("object", name, name) is None:
                 journal.record_schema_step("object", name, name, objects[name].id, created=False)
             continue
-        object_id = await writes.create_object(client, {"nameSingular": spec["name_singular"], "namePlural": spec["name_plural"],
-                                                        "labelSingular": spec["label_singular"], "labelPlural": spec["label_plural"]})
+        try:
+            object_id = await writes.create_object(client, {"nameSingular": spec["name_singular"], "namePlural": spec["name_plural"],
+                                                            "labelSingular": spec["label_singular"], "labelPlural": spec["label_plural"]})
+        except TwentyValidationError:
+            # The client retried a create whose answer was lost: the first attempt may have landed.
+            landed = next((o for o in await client.objects() if o.name_singular == name), None)
+            if landed is None:
+                raise
+            object_id = landed.id
         journal.record_schema_step("object", name, name, object_id, created=True)
         notes.append(f"created object {name}")
     if plan.create_objects:
@@ -51,7 +59,15 @@ async def apply_schema(plan: Plan, client: TwentyClient, journal: Journal, notes
             body["relationCreationPayload"] = {"targetObjectMetadataId": target.id, "targetFieldLabel": relation["target_field_label"],
                                                "targetFieldIcon": "IconBuildingSkyscraper", "type": "MANY_TO_ONE"}
             body.pop("isUnique")
-        field_id = await writes.create_field(client, body)
+        try:
+            field_id = await writes.create_field(client, body)
+        except TwentyValidationError:
+            # As above: a retried create whose first attempt landed is refused as a duplicate name.
+            owner = next((o for o in await client.objects() if o.name_singular == spec["object"]), None)
+            landed_field = owner.field(spec["name"]) if owner else None
+            if landed_field is None:
+                raise
+            field_id = landed_field.id
         journal.record_schema_step("field", spec["object"], spec["name"], field_id, created=True)
         notes.append(f"created field {spec['object']}.{spec['name']}")
         objects = {o.name_singular: o for o in await client.objects()} if relation else objects

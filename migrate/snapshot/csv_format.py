@@ -253,13 +253,18 @@ def _json(cell: str) -> Any:
         raise CellError("is not valid JSON") from None
 
 
+def _e3_list(value: Any) -> Any:
+    """E3 wrote lists as `{"0": "A", "1": "B"}` and `{}` (csv.md §8, fixed by PR #16450)."""
+    if isinstance(value, dict) and all(k.isdigit() for k in value):
+        return [value[k] for k in sorted(value, key=int)]
+    return value
+
+
 def _string_list(cell: str) -> list[str] | None:
-    """A JSON array of strings, or E3's `{"0": "A", "1": "B"}` (csv.md §8, fixed by PR #16450)."""
+    """A JSON array of strings, or E3's `{"0": "A", "1": "B"}`."""
     if not cell:
         return None
-    value = _json(cell)
-    if isinstance(value, dict) and all(k.isdigit() for k in value):
-        value = [value[k] for k in sorted(value, key=int)]
+    value = _e3_list(_json(cell))
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise CellError('is not a list of texts (expected a JSON array such as ["A","B"])')
     return [strip_guard(v) for v in value]
@@ -322,10 +327,19 @@ def _json_value(cell: str) -> Any:
     return _json(cell) if cell else None
 
 
+def _json_list(cell: str) -> Any:
+    if not cell:
+        return None
+    value = _e3_list(_json(cell))
+    if not isinstance(value, list):
+        raise CellError("is not a JSON array")
+    return value
+
+
 def _files(cell: str) -> Any:
     if not cell:
         return None
-    value = _json(cell)
+    value = _e3_list(_json(cell))
     if not isinstance(value, list):
         raise CellError('is not a list of files (expected a JSON array such as [{"fileId": "…", "label": "…"}])')
     return value
@@ -363,6 +377,8 @@ def _sub_decoder(target: Target) -> Callable[[str], Any]:
         return _uuid
     if kind == "string_list":
         return _string_list
+    if target.sub in ("secondaryLinks", "additionalPhones"):
+        return _json_list
     return _json_value
 
 

@@ -80,7 +80,7 @@ class TwentyClient:
     # one request --------------------------------------------------------------------------
     async def request(self, method: str, path: str, *, params: dict[str, Any] | None = None, json: Any = None,
                       object_name: str | None = None, record_id: str | None = None, authenticated: bool = True,
-                      retry: bool = True) -> Any:
+                      retry: bool | int = True) -> Any:
         """Send one request under the limiter and the retry policy; return the decoded JSON."""
         context = {"object_name": object_name, "record_id": record_id, "url": self.endpoint.url}
 
@@ -89,7 +89,7 @@ class TwentyClient:
             exc = state.outcome.exception()
             log.info("retrying %s %s after %s (attempt %d)", method, path, type(exc).__name__, state.attempt_number)
 
-        attempts = self.settings.max_attempts if retry else 1
+        attempts = (self.settings.max_attempts if retry else 1) if isinstance(retry, bool) else max(1, retry)
         async for attempt in retrying(attempts, self.settings.max_retry_seconds, self.sleep, note_retry):
             with attempt:
                 await self.limiter.acquire()
@@ -182,7 +182,9 @@ class TwentyClient:
     # reads --------------------------------------------------------------------------------
     async def server_version(self) -> str | None:
         """`appVersion` from the public `GET /client-config` (may be empty on dev servers)."""
-        body = await self.request("GET", "/client-config", authenticated=False)
+        # The first contact fails fast (two attempts): a wrong URL or a server that is down should
+        # not take the full retry budget of a migration already under way to be reported.
+        body = await self.request("GET", "/client-config", authenticated=False, retry=2)
         if not isinstance(body, dict):
             raise TwentyUnreachable(f"{self.endpoint.url}/client-config did not answer like a Twenty server; check the URL.", url=self.endpoint.url)
         version = body.get("appVersion")
