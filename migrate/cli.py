@@ -251,6 +251,7 @@ def plan_command(
     source_out: Annotated[Path, typer.Option("--source-out", help="With a source URL: where its snapshot goes.")] = Path("source.duckdb"),
     members_file: Annotated[Path | None, typer.Option("--members", help="members.toml: [members] \"source e-mail\" = \"target e-mail\".")] = None,
     fallback_owner: Annotated[str | None, typer.Option("--fallback-owner", help="E-mail of a target member who takes the records of unmapped members.")] = None,
+    invite_missing: Annotated[bool, typer.Option("--invite-missing", help="Invite unmapped members to the target (needs a user token in TWENTY_TARGET_USER_TOKEN: Twenty refuses invitations from API keys).")] = False,
     rate: RateOption = 90.0,
     quiet: QuietOption = False,
     as_json: JsonOption = False,
@@ -265,7 +266,7 @@ def plan_command(
 
     with reported(debug):
         overrides = load_overrides(members_file) if members_file else {}
-        plan = run_async(lambda: _plan(source, target, source_out, overrides, fallback_owner, rate, quiet))
+        plan = run_async(lambda: _plan(source, target, source_out, overrides, fallback_owner, rate, quiet, invite_missing))
         save_plan(plan, out)
     if as_json:
         typer.echo(plan.to_json())
@@ -275,8 +276,11 @@ def plan_command(
         raise typer.Exit(EXIT_FAILED)
 
 
-async def _plan(source: str, target: str, source_out: Path, overrides: dict[str, str], fallback: str | None, rate: float, quiet: bool) -> Any:
+async def _plan(source: str, target: str, source_out: Path, overrides: dict[str, str], fallback: str | None, rate: float, quiet: bool,
+                invite: bool = False) -> Any:
+    from migrate.plan.invite import invite_missing
     from migrate.plan.plan import build_plan
+    from migrate.settings import api_key_from_env
     from migrate.settings import ClientSettings, Endpoint
     from migrate.snapshot.from_api import snapshot_from_api
     from migrate.twenty.client import TwentyClient
@@ -291,8 +295,16 @@ async def _plan(source: str, target: str, source_out: Path, overrides: dict[str,
         version = await client.check_version()
         objects = await client.objects()
         members = await client.members()
-    return build_plan(snapshot, objects, members, target_url=client.endpoint.url, target_version=version, overrides=overrides,
+    plan = build_plan(snapshot, objects, members, target_url=client.endpoint.url, target_version=version, overrides=overrides,
                       fallback_owner=fallback)
+    if invite:
+        try:
+            token, user_session = api_key_from_env("TWENTY_TARGET_USER_TOKEN"), True
+        except ConfigError:
+            token, user_session = read_api_key("TWENTY_TARGET_API_KEY"), False
+        async with TwentyClient(Endpoint(target, token), settings) as client:
+            await invite_missing(plan, client, user_session=user_session)
+    return plan
 
 
 def _print_plan(plan: Any, path: Path) -> None:
@@ -325,6 +337,7 @@ def apply_command(
     rejects: Annotated[Path, typer.Option("--rejects", help="Where to write the records the target refused.")] = Path("rejects.csv"),
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print what would be written; write nothing.")] = False,
     delta: Annotated[bool, typer.Option("--delta", help="Copy what changed in the source since the last run (needs --source).")] = False,
+    skip_deleted: Annotated[bool, typer.Option("--skip-deleted", help="Do not copy records soft-deleted in the source (counted as skipped).")] = False,
     source: Annotated[Path | None, typer.Option("--source", help="With --delta: a fresh snapshot of the source.")] = None,
     rate: RateOption = 90.0,
     quiet: QuietOption = False,
@@ -353,13 +366,15 @@ def apply_command(
                 for name, n in summary.would_create.items():
                     typer.echo(f"would create {n} {name} records")
                 return
-            summary = run_async(lambda: _apply(plan, journal, rate, quiet, delta, source))
+            summary = run_async(lambda: _apply(plan, journal, rate, quiet, delta, source, skip_deleted))
             count = write_rejects(rejects, journal.rejects())
     line = (f"created {summary.total('created')}, matched {summary.total('matched')}, rejected {summary.total('rejected')}, "
+            f"skipped {summary.total('skipped')}, "
             f"updated {sum(summary.updated.values())}, second pass {summary.second_pass}, soft-deleted {summary.soft_deleted}, "
             f"files {summary.files}; {summary.requests} requests in {summary.seconds:.1f} s; journal {state}")
     if as_json:
-        typer.echo(json.dumps({name: {"created": t.created, "matched": t.matched, "rejected": t.rejected} for name, t in summary.objects.items()}))
+        typer.echo(json.dumps({name: {"created": t.created, "matched": t.matched, "rejected": t.rejected, "skipped": t.skipped}
+                               for name, t in summary.objects.items()}))
     else:
         typer.echo(line)
     if count:
@@ -367,7 +382,7 @@ def apply_command(
         raise typer.Exit(EXIT_FAILED)
 
 
-async def _apply(plan: Any, journal: Any, rate: float, quiet: bool, delta: bool, source: Path | None) -> Any:
+async def _apply(plan: Any, journal: Any, rate: float, quiet: bool, delta: bool, source: Path | None, skip_deleted: bool) -> Any:
     from migrate.apply import apply_plan
     from migrate.cli_progress import RichProgress
     from migrate.progress import NULL_PROGRESS
@@ -376,9 +391,9 @@ async def _apply(plan: Any, journal: Any, rate: float, quiet: bool, delta: bool,
 
     async with TwentyClient(Endpoint(plan.target_url, read_api_key("TWENTY_TARGET_API_KEY")), ClientSettings(requests_per_minute=rate)) as client:
         if quiet:
-            return await apply_plan(plan, client, journal, progress=NULL_PROGRESS, delta=delta, snapshot_path=source)
+            return await apply_plan(plan, client, journal, progress=NULL_PROGRESS, delta=delta, snapshot_path=source, skip_deleted=skip_deleted)
         with RichProgress(err) as progress:
-            return await apply_plan(plan, client, journal, progress=progress, delta=delta, snapshot_path=source)
+            return await apply_plan(plan, client, journal, progress=progress, delta=delta, snapshot_path=source, skip_deleted=skip_deleted)
 
 
 @app.command("rollback")

@@ -62,6 +62,7 @@ class Tally:
     created: int = 0
     matched: int = 0
     rejected: int = 0
+    skipped: int = 0
     requests: int = 0
     notes: list[str] = field(default_factory=list)
 

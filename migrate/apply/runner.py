@@ -74,7 +74,8 @@ class Applier:
     """One run of `apply` over one plan."""
 
     def __init__(self, plan: Plan, client: TwentyClient, journal: Journal, snapshot: Snapshot, *, progress: Progress = NULL_PROGRESS,
-                 batch_size: int | None = None) -> None:
+                 batch_size: int | None = None, skip_deleted: bool = False) -> None:
+        self.skip_deleted = skip_deleted
         self.plan = plan
         self.client = client
         self.journal = journal
@@ -123,6 +124,11 @@ class Applier:
             if delta:
                 await self._update_changed(name, target, builder, [r for r in done if r.get("updatedAt") != updated_before.get(r["id"])], mapped)
             todo = [r for r in chunk if r["id"] not in mapped]
+            if self.skip_deleted:
+                skipped = [r for r in todo if r.get("deletedAt")]
+                creator.tally.skipped += len(skipped)
+                self.progress.advance(task, len(skipped))
+                todo = [r for r in todo if not r.get("deletedAt")]
             if not todo:
                 continue
             remap = self.journal.remapped(v for r in todo for c in builder.relation_columns if (v := r.get(c)))
@@ -211,12 +217,13 @@ class Applier:
                 self.summary.soft_deleted += len(batch)
 
 
-async def apply_plan(plan: Plan, client: TwentyClient, journal: Journal, *, progress: Progress = NULL_PROGRESS,
+async def apply_plan(plan: Plan, client: TwentyClient, journal: Journal, *, progress: Progress = NULL_PROGRESS, skip_deleted: bool = False,
                      batch_size: int | None = None, delta: bool = False, snapshot_path: Path | None = None) -> ApplySummary:
     """Carry out `plan` against the client's workspace, recording everything in `journal`."""
     check_plan(plan, delta=delta)
     with Snapshot(snapshot_path or Path(plan.source_snapshot)) as snapshot:
-        return await Applier(plan, client, journal, snapshot, progress=progress, batch_size=batch_size).run(delta=delta)
+        applier = Applier(plan, client, journal, snapshot, progress=progress, batch_size=batch_size, skip_deleted=skip_deleted)
+        return await applier.run(delta=delta)
 
 
 async def dry_run(plan: Plan, journal: Journal) -> ApplySummary:

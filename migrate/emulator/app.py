@@ -84,6 +84,7 @@ class Emulator:
         state.app_version = app_version
         state.signer = FileSigner(secrets.token_bytes(32), workspace_id, server_url)
         state.pending_uploads = {}
+        state.invitations = []
         self.workspace.file_url = state.signer.file_url
         self.rate_layer = RateLimitMiddleware(self.starlette, limits, **({"clock": clock} if clock else {}))
         self.auth_layer = AuthMiddleware(self.rate_layer, self.keys)

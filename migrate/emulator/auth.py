@@ -28,6 +28,9 @@ class ApiKey:
     name: str = "Migration key"
     id: str = field(default_factory=lambda: str(uuid.uuid4()))
     expires_at: str | None = None
+    user_session: bool = False
+    """True for a user's access token instead of an API key: a few operations need one
+    (invitations, role assignment, workflow activation; config.md §0.3)."""
 
     def __repr__(self) -> str:
         return f"ApiKey(name={self.name!r}, id={self.id!r}, token=***)"
@@ -48,7 +51,7 @@ def authenticate(authorization: str | None, keys: Mapping[str, ApiKey]) -> Calle
         raise TwentyHTTPError(401, "UNAUTHENTICATED", ["Token invalid." if looks_like_jwt else "No payload"])
     if key.is_expired(datetime.now(UTC)):
         raise TwentyHTTPError(401, "UNAUTHENTICATED", ["Token has expired."])
-    return Caller(api_key_id=key.id, api_key_name=key.name)
+    return Caller(api_key_id=key.id, api_key_name=key.name, user_session=key.user_session)
 
 
 ASGIApp = Callable[[dict[str, Any], Callable[[], Awaitable[dict[str, Any]]], Callable[[dict[str, Any]], Awaitable[None]]], Awaitable[None]]

@@ -30,6 +30,7 @@ class Caller:
 
     api_key_id: str
     api_key_name: str
+    user_session: bool = False
 
     def actor(self, source: str = "API") -> dict[str, Any]:
         return {"source": source, "workspaceMemberId": None, "name": self.api_key_name, "context": {}}

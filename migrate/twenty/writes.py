@@ -109,3 +109,12 @@ async def upload_file(client: TwentyClient, field_metadata_id: str, filename: st
         raise TwentyAPIError(f"Uploading {filename} failed: {errors[0].get('message')}", status=200, code=None,
                              messages=[e.get("message", "") for e in errors], method="POST", path="/metadata")
     return str(body["data"]["uploadFilesFieldFile"]["id"])
+
+
+SEND_INVITATIONS = """mutation Invite($emails: [String!]!) { sendInvitations(emails: $emails) { success errors result { email expiresAt } } }"""
+
+
+async def send_invitations(client: TwentyClient, emails: Sequence[str]) -> list[str]:
+    """Invite people to the workspace; Twenty accepts this only from a user session, not an API key."""
+    result = await client.graphql("/metadata", SEND_INVITATIONS, {"emails": list(emails)})
+    return [r["email"] for r in result["sendInvitations"]["result"]]

@@ -160,7 +160,20 @@ def metadata_root(request: Request) -> dict[str, Any]:
         metadata.find_field(ws, fieldMetadataId)
         return _file_reply(request, ws.save_file(file["filename"], file["data"], file["contentType"]))
 
+    def send_invitations(info: Any, emails: list[str], roleId: str | None = None) -> dict[str, Any]:  # noqa: N803
+        """`core-modules/workspace-invitation/workspace-invitation.resolver.ts`: behind
+        `UserAuthGuard`, so an API key gets Nest's "Forbidden resource" (config.md §0.3)."""
+        import uuid
+
+        if not request.scope["state"]["caller"].user_session:
+            raise TwentyHTTPError(403, "ForbiddenException", ["Forbidden resource"])
+        expires = (datetime.now(UTC) + timedelta(days=7)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        sent = [{"id": str(uuid.uuid4()), "email": email.strip().lower(), "expiresAt": expires} for email in emails]
+        app.state.invitations.extend(sent)
+        return {"success": True, "errors": [], "result": sent}
+
     resolvers = {
+        "sendInvitations": send_invitations,
         "objects": objects, "object": find_object, "fields": fields, "field": find_field,
         "createOneObject": create_one_object, "deleteOneObject": delete_one_object,
         "createOneField": create_one_field, "updateOneField": update_one_field,
