@@ -28,6 +28,8 @@ CREATE TABLE IF NOT EXISTS in_flight (object VARCHAR, phase VARCHAR, source_id V
 CREATE TABLE IF NOT EXISTS steps_done (object VARCHAR, phase VARCHAR, source_id VARCHAR, PRIMARY KEY (object, phase, source_id));
 CREATE TABLE IF NOT EXISTS rejects (object VARCHAR, source_id VARCHAR, phase VARCHAR, field VARCHAR, message VARCHAR, hint VARCHAR,
     PRIMARY KEY (object, source_id, phase));
+CREATE TABLE IF NOT EXISTS member_map (source_id VARCHAR PRIMARY KEY, source_email VARCHAR, target_id VARCHAR, target_email VARCHAR,
+    via VARCHAR);
 CREATE TABLE IF NOT EXISTS uploaded_files (attachment_id VARCHAR, source_file_id VARCHAR, target_file_id VARCHAR,
     PRIMARY KEY (attachment_id, source_file_id));
 """
@@ -77,6 +79,16 @@ class Journal:
                 raise ConfigError(f"The journal {self.path} belongs to another migration ({key}: {known[key]}, not {value}); "
                                   "use --state to choose another file, or `rollback` that migration first.")
         self.con.executemany("INSERT OR IGNORE INTO run_info VALUES (?, ?)", list(values.items()))
+
+    def record_member_map(self, members: Sequence[dict[str, Any]]) -> None:
+        """The plan's member mapping, kept so the audit can tell an announced reassignment
+        (fallback owner, override) from a swapped owner."""
+        self.con.execute("DELETE FROM member_map")
+        if members:
+            self.con.execute("INSERT INTO member_map SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), "
+                             "unnest(?::VARCHAR[]), unnest(?::VARCHAR[])",
+                             [[m["source_id"] for m in members], [m["email"] for m in members], [m["target_id"] for m in members],
+                              [m["target_email"] for m in members], [m["via"] for m in members]])
 
     # schema -------------------------------------------------------------------------------
     def schema_step(self, kind: str, obj: str, name: str) -> tuple[str, bool] | None:

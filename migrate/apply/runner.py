@@ -96,6 +96,7 @@ class Applier:
     async def run(self, *, delta: bool = False) -> ApplySummary:
         started = time.monotonic()
         self.journal.bind(target=self.plan.target_url, source=self.plan.source_url or self.plan.source_snapshot)
+        self.journal.record_member_map(self.plan.members)
         targets = await apply_schema(self.plan, self.client, self.journal, self.summary.notes)
         for name in self.plan.order:
             await self._records(name, targets[name], delta)
