@@ -1,0 +1,11 @@
+"""The checklist needs an audit: `pytest checks/ --source S --target T [--state J]`."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.pluginmanager.get_plugin("twenty-migrate-audit") is None and any("checks" in str(i.path) for i in items):
+        raise pytest.UsageError("checks/ audits a migration: run `pytest checks/ --source source.duckdb --target target.duckdb "
+                                "[--state state.duckdb]`.")

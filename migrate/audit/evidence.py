@@ -1,0 +1,55 @@
+"""Evidence a check attaches to its result: observed vs expected, and keyed samples."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+MAX_SAMPLES_IN_REPORT = 25
+
+
+@dataclass(slots=True)
+class Evidence:
+    """What one check saw. `samples` are keyed by record (object, source id, target id, field)."""
+
+    observed: Any = None
+    expected: Any = None
+    samples: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def set(self, *, observed: Any, expected: Any) -> None:
+        self.observed = observed
+        self.expected = expected
+
+    def add(self, **sample: Any) -> None:
+        self.samples.append({k: (None if v is None else str(v) if not isinstance(v, int | float | bool) else v) for k, v in sample.items()})
+
+    def note(self, text: str) -> None:
+        self.notes.append(text)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(slots=True)
+class CheckResult:
+    """One check's outcome, as the report and the JSON show it."""
+
+    nodeid: str
+    area: str
+    name: str
+    sentence: str
+    item: str | None
+    outcome: str
+    evidence: Evidence
+    message: str = ""
+    duration: float = 0.0
+
+    @property
+    def proven(self) -> bool:
+        return self.outcome in ("passed", "failed")
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["evidence"] = self.evidence.to_dict()
+        return data

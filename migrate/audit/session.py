@@ -1,0 +1,100 @@
+"""The audit's inputs and results for one pytest session: snapshots, journal, diff, outcomes."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from migrate.apply.journal import Journal
+from migrate.audit.evidence import CheckResult
+from migrate.diff.compare import Differ, ObjectDiff
+from migrate.snapshot.reader import Snapshot
+
+
+def file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@dataclass(slots=True)
+class AuditInputs:
+    source: Path
+    target: Path
+    state: Path | None
+    report_dir: Path
+    sign_off: Path | None = None
+    command: str = ""
+
+
+@dataclass
+class AuditSession:
+    """Opened once per `pytest checks/` run; checks read it through fixtures."""
+
+    inputs: AuditInputs
+    results: list[CheckResult] = field(default_factory=list)
+    _differ: Differ | None = None
+    _diffs: dict[str, ObjectDiff] = field(default_factory=dict)
+    _journal: Journal | None = None
+
+    def __post_init__(self) -> None:
+        import shutil
+        import tempfile
+
+        # The journal is read from a copy: an audit never locks or changes a migration's state.
+        self.state_copy: Path | None = None
+        if self.inputs.state is not None:
+            self.state_copy = Path(tempfile.mkdtemp(prefix="twenty-audit-")) / "state.duckdb"
+            shutil.copyfile(self.inputs.state, self.state_copy)
+        self.source = Snapshot(self.inputs.source)
+        self.target = Snapshot(self.inputs.target)
+        self.source_objects = {o.name_singular: o for o in self.source.objects()}
+        self.target_objects = {o.name_singular: o for o in self.target.objects()}
+        migrated = {r[0] for r in self.source.con.execute("SELECT name_singular FROM objects WHERE snapshotted").fetchall()}
+        self.objects = sorted(migrated)
+
+    @property
+    def differ(self) -> Differ:
+        if self._differ is None:
+            self._differ = Differ(self.inputs.source, self.inputs.target, self.state_copy)
+        return self._differ
+
+    def diff(self, name: str) -> ObjectDiff:
+        if name not in self._diffs:
+            self._diffs[name] = self.differ.diff_object(name)
+        return self._diffs[name]
+
+    @property
+    def journal(self) -> Journal | None:
+        """The apply journal, opened on a copy so an audit never locks or changes it."""
+        if self.state_copy is None:
+            return None
+        if self._journal is None:
+            import shutil
+
+            # DuckDB attaches one file once per process: the diff holds `state_copy`, this a second copy.
+            second = self.state_copy.with_name("journal.duckdb")
+            shutil.copyfile(self.state_copy, second)
+            self._journal = Journal(second)
+        return self._journal
+
+    def metadata(self) -> dict[str, Any]:
+        from migrate import __version__
+
+        return {
+            "source": {k: str(v) if v is not None else None for k, v in self.source.info.items()},
+            "target": {k: str(v) if v is not None else None for k, v in self.target.info.items()},
+            "source_file": str(self.inputs.source), "source_sha256": file_digest(self.inputs.source),
+            "target_file": str(self.inputs.target), "target_sha256": file_digest(self.inputs.target),
+            "journal": str(self.inputs.state) if self.inputs.state else None,
+            "tool_version": __version__, "command": self.inputs.command,
+        }
+
+    def close(self) -> None:
+        for resource in (self.source, self.target, self._differ, self._journal):
+            if resource is not None:
+                resource.close()
