@@ -455,6 +455,32 @@ def id_map_command(
     typer.echo(f"{out}: {len(rows)} ids")
 
 
+@app.command("audit")
+def audit_command(
+    source: Annotated[Path, typer.Option("--source", help="The source snapshot.")],
+    target: Annotated[Path, typer.Option("--target", help="The target snapshot, taken after apply.")],
+    state: Annotated[Path | None, typer.Option("--state", help="The apply journal (state.duckdb).")] = None,
+    report_dir: Annotated[Path, typer.Option("--report-dir", help="Where audit.html, audit.json and junit.xml go.")] = Path("reports"),
+    debug: DebugOption = False,
+) -> None:
+    """Run the post-migration checklist (`pytest checks/`) and write the sign-off report.
+
+    Exit codes: 0 every check passed, 1 a check failed, 2 usage error.
+    Example: twenty-migrate audit --source source.duckdb --target target.duckdb --state state.duckdb
+    """
+    from migrate.audit.run import run_audit
+
+    with reported(debug):
+        for name, path in (("--source", source), ("--target", target), ("--state", state)):
+            if path is not None and not path.exists():
+                raise ConfigError(f"{name} {path} does not exist.")
+        code = run_audit(source, target, state=state, report_dir=report_dir, quiet=False)
+    if code not in (0, 1):
+        raise typer.Exit(EXIT_USAGE)
+    typer.echo(f"report: {report_dir / 'audit.html'}")
+    raise typer.Exit(code)
+
+
 @app.command("demo")
 def demo_command(
     workdir: Annotated[Path, typer.Option("--workdir", help="Where the demo writes its files.")] = Path("demo-run"),
@@ -492,6 +518,10 @@ def demo_command(
                 with RichProgress(err) as progress:
                     run_async(lambda: run_migration(run, progress))
             _print_demo(run)
+            from migrate.demo import audit_migration
+
+            audit_code = audit_migration(run)
+            err.print(f"Audit: {'PASS' if audit_code == 0 else 'FAIL'}; report at {run.files['report']}")
             if serve if serve is not None else (sys.stdin.isatty() and sys.stdout.isatty()):
                 err.print("Both workspaces stay up; try:")
                 err.print(f"  curl -H 'Authorization: Bearer {source_key}' {source_url}/rest/companies?limit=2")

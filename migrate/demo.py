@@ -86,3 +86,13 @@ async def run_migration(run: DemoRun, progress: Progress = NULL_PROGRESS) -> Dem
         run.target_snapshot = await snapshot_from_api(target, files["target"], progress=progress)
     run.files = files
     return run
+
+
+def audit_migration(run: DemoRun) -> int:
+    """`pytest checks/` over the demo's snapshots and journal; writes `<workdir>/reports/`."""
+    from migrate.audit.run import run_audit
+
+    report_dir = run.workdir / "reports"
+    code = run_audit(run.files["source"], run.files["target"], state=run.files["state"], report_dir=report_dir)
+    run.files["report"] = report_dir / "audit.html"
+    return code
