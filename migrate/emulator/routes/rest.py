@@ -8,6 +8,8 @@ and its handlers (`rest/core/handlers/*.handler.ts`), the path grammar of
 
 from __future__ import annotations
 
+import functools
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -123,11 +125,11 @@ async def invalid_path(request: Request) -> JSONResponse:
 def _id_guard(handler):  # noqa: ANN001, ANN202
     """Check the `{id}` segment before anything else, as the path parser does."""
 
+    @functools.wraps(handler)
     async def guarded(request: Request) -> JSONResponse:
         check_uuid(request.path_params["id"])
         return await handler(request)
 
-    guarded.__doc__ = handler.__doc__
     return guarded
 
 
