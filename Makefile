@@ -21,6 +21,7 @@ demo: $(STAMP)
 	$(BIN)/twenty-migrate demo --workdir demo-run
 
 test: $(STAMP)
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

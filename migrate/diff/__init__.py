@@ -1,0 +1,1 @@
+"""The keyed diff of two snapshots (DuckDB SQL over both files)."""
