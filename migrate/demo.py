@@ -50,10 +50,12 @@ class DemoRun:
 
 
 @contextmanager
-def demo_workspaces(source_port: int = 3000, target_port: int = 3001, *, rng_seed: int = 0) -> Iterator[tuple[str, str, str, str]]:
+def demo_workspaces(source_port: int = 3000, target_port: int = 3001, *, rng_seed: int = 0, source_key: str | None = None,
+                    target_key: str | None = None) -> Iterator[tuple[str, str, str, str]]:
     """Serve the two demo workspaces; yields their URLs and the test keys they accept (made
     for this run, plain strings since they are no one's secret), stops them on exit."""
-    source_key, target_key = f"demo-source-{secrets.token_hex(8)}", f"demo-target-{secrets.token_hex(8)}"
+    source_key = source_key or f"demo-source-{secrets.token_hex(8)}"
+    target_key = target_key or f"demo-target-{secrets.token_hex(8)}"
     limits = RateLimit(limit=DEMO_RATE, short_limit=DEMO_RATE)
     source = create_app(seed="demo", rng_seed=rng_seed, api_keys=[source_key], limits=limits)
     target = create_app(api_keys=[target_key], limits=limits)

@@ -7,6 +7,8 @@ bearer, 403 when it does not verify) and the legacy `/files/<path>?token=` route
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -23,7 +25,13 @@ def _forbidden() -> TwentyHTTPError:
 
 def _bytes_response(request: Request, data: bytes, mime: str, name: str) -> Response:
     """The bytes, honouring a single `Range` as the server's stream does (206)."""
-    headers = {"Accept-Ranges": "bytes", "Content-Disposition": f'inline; filename="{name}"'}
+    try:
+        disposition = f'inline; filename="{name.encode("latin-1").decode("latin-1")}"'
+    except UnicodeEncodeError:  # RFC 6266 / 5987: a name outside latin-1 goes percent-encoded
+        from urllib.parse import quote
+
+        disposition = f"inline; filename*=UTF-8''{quote(name)}"
+    headers = {"Accept-Ranges": "bytes", "Content-Disposition": disposition}
     range_header = request.headers.get("range", "")
     if range_header.startswith("bytes="):
         start_text, _, end_text = range_header[6:].partition("-")
