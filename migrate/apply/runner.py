@@ -207,15 +207,16 @@ class Applier:
     async def _soft_deletes(self, name: str, target: ObjectMeta) -> None:
         """Records soft-deleted in the source are created, then soft-deleted (create cannot set deletedAt)."""
         done = self.journal.done(name, "soft-delete")
-        for chunk in _chunks(self.snapshot.records(self.source[name]), CHUNK):
-            wanted = [r["id"] for r in chunk if r.get("deletedAt") and r["id"] not in done]
-            created = {s for s, t in self.journal.mapped(name, wanted).items() if s == t}
-            ids = [i for i in wanted if i in created and self._status(name, i) == "created"]
-            for start in range(0, len(ids), 200):
-                batch = ids[start : start + 200]
-                await writes.delete_by_ids(self.client, target.name_plural, batch, soft=True)
-                self.journal.mark_done(name, "soft-delete", batch)
-                self.summary.soft_deleted += len(batch)
+        deleted = [r[0] for r in self.snapshot.con.execute(
+            f'SELECT CAST(id AS VARCHAR) FROM records."{name}" WHERE "deletedAt" IS NOT NULL ORDER BY id').fetchall()]
+        wanted = [i for i in deleted if i not in done]
+        created = set(self.journal.created_ids(name)) if wanted else set()
+        ids = [i for i in wanted if i in created]  # only records this migration created: matched ones are not ours
+        for start in range(0, len(ids), 200):
+            batch = ids[start : start + 200]
+            await writes.delete_by_ids(self.client, target.name_plural, batch, soft=True)
+            self.journal.mark_done(name, "soft-delete", batch)
+            self.summary.soft_deleted += len(batch)
 
 
 async def apply_plan(plan: Plan, client: TwentyClient, journal: Journal, *, progress: Progress = NULL_PROGRESS, skip_deleted: bool = False,

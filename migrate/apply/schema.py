@@ -23,9 +23,13 @@ async def apply_schema(plan: Plan, client: TwentyClient, journal: Journal, notes
     for spec in plan.create_objects:
         name = spec["name_singular"]
         if name in objects:
-            if journal.schema_step("object", name, name) is None:
-                journal.record_schema_step("object", name, name, objects[name].id, created=False)
+            step = journal.schema_step("object", name, name)
+            if step is None or not step[0]:
+                # No step: it existed before. A step without an id: this migration asked for it and
+                # was killed before the answer was journaled, so it is ours to roll back.
+                journal.record_schema_step("object", name, name, objects[name].id, created=step is not None)
             continue
+        journal.record_schema_step("object", name, name, "", created=True)
         try:
             object_id = await writes.create_object(client, {"nameSingular": spec["name_singular"], "namePlural": spec["name_plural"],
                                                             "labelSingular": spec["label_singular"], "labelPlural": spec["label_plural"]})
@@ -42,9 +46,12 @@ async def apply_schema(plan: Plan, client: TwentyClient, journal: Journal, notes
     for spec in plan.create_fields:
         obj = objects[spec["object"]]
         if obj.field(spec["name"]) is not None:
-            if journal.schema_step("field", spec["object"], spec["name"]) is None:
-                journal.record_schema_step("field", spec["object"], spec["name"], obj.field(spec["name"]).id, created=False)  # type: ignore[union-attr]
+            step = journal.schema_step("field", spec["object"], spec["name"])
+            if step is None or not step[0]:
+                journal.record_schema_step("field", spec["object"], spec["name"], obj.field(spec["name"]).id,  # type: ignore[union-attr]
+                                           created=step is not None)
             continue
+        journal.record_schema_step("field", spec["object"], spec["name"], "", created=True)
         body: dict[str, Any] = {"objectMetadataId": obj.id, "type": spec["type"], "name": spec["name"], "label": spec["label"],
                                 "isNullable": spec["is_nullable"], "isUnique": spec["is_unique"]}
         if spec.get("default_value") is not None:

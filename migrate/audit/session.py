@@ -95,6 +95,10 @@ class AuditSession:
         }
 
     def close(self) -> None:
+        import shutil
+
         for resource in (self.source, self.target, self._differ, self._journal):
             if resource is not None:
                 resource.close()
+        if self.state_copy is not None:  # the journal's copies go with the audit
+            shutil.rmtree(self.state_copy.parent, ignore_errors=True)

@@ -24,7 +24,7 @@ from migrate.emulator.envelopes import TwentyHTTPError
 from migrate.emulator.faults import FaultMiddleware, Faults
 from migrate.emulator.files import FileSigner
 from migrate.emulator.limits import RateLimit, RateLimitMiddleware
-from migrate.emulator.routes import control, files, graphql, metadata, rest
+from migrate.emulator.routes import config, control, files, graphql, metadata, rest
 from migrate.emulator.store import Store
 from migrate.emulator.workspace import Workspace
 
@@ -73,7 +73,7 @@ class Emulator:
         self.keys = {k.token: k for k in api_keys}
         self.workspace = Workspace(Store(db_path), workspace_id, max_records=max_records, default_limit=default_limit)
         self.starlette = Starlette(
-            routes=[*control.routes, *metadata.routes, *rest.routes, *graphql.routes, *files.routes],
+            routes=[*control.routes, *metadata.routes, *config.routes, *rest.routes, *graphql.routes, *files.routes],
             exception_handlers={TwentyHTTPError: twenty_error, HTTPException: no_route},
         )
         self.starlette.add_route("/client-config", client_config, methods=["GET"])

@@ -171,6 +171,7 @@ def standard_objects(workspace_id: str) -> list[ObjectDef]:
         one_to_many(ids, "workspaceMember", "accountOwnerForCompanies", "Account Owner For Companies", "company", "accountOwner"),
         one_to_many(ids, "workspaceMember", "assignedTasks", "Assigned tasks", "task", "assignee"),
         one_to_many(ids, "workspaceMember", "ownedOpportunities", "Owned opportunities", "opportunity", "owner"),
+        one_to_many(ids, "workspaceMember", "connectedAccounts", "Connected accounts", "connectedAccount", "accountOwner"),
     ], system=True, identifier="name", icon="IconUserCircle")
 
     company = _obj(ids, "company", "companies", "Company", "Companies", [
@@ -263,4 +264,45 @@ def standard_objects(workspace_id: str) -> list[ObjectDef]:
         FieldDef(ids("attachment", "fileCategory"), "fileCategory", "File category", "SELECT", default_value="'OTHER'", options=category),
         *(morph_target(ids, "attachment", t, "attachments") for t in (*ACTIVITY_TARGETS, "note", "task")),
     ], system=True)
-    return [member, company, person, opportunity, note, task, note_target, task_target, attachment]
+    return [member, company, person, opportunity, note, task, note_target, task_target, attachment, *configuration_objects(ids)]
+
+
+def configuration_objects(ids: IdMaker) -> list[ObjectDef]:
+    """Workflows (`modules/workflow/common/standard-objects/*.workspace-entity.ts`, config.md §2.1)
+    and connected accounts (`modules/connected-account/standard-objects/…`, §4.3): records, not data."""
+    version_status = _select_options(ids, "workflowVersion.status", [
+        ("DRAFT", "Draft", "yellow"), ("ACTIVE", "Active", "green"), ("DEACTIVATED", "Deactivated", "orange"), ("ARCHIVED", "Archived", "gray")])
+    workflow = _obj(ids, "workflow", "workflows", "Workflow", "Workflows", [
+        *system_fields(ids, "workflow"),
+        FieldDef(ids("workflow", "name"), "name", "Name", "TEXT"),
+        FieldDef(ids("workflow", "lastPublishedVersionId"), "lastPublishedVersionId", "Last published Version Id", "TEXT"),
+        FieldDef(ids("workflow", "statuses"), "statuses", "Statuses", "MULTI_SELECT", options=version_status[:3]),
+        one_to_many(ids, "workflow", "versions", "Versions", "workflowVersion", "workflow"),
+        one_to_many(ids, "workflow", "automatedTriggers", "Automated Triggers", "workflowAutomatedTrigger", "workflow"),
+    ], icon="IconSettingsAutomation")
+    version = _obj(ids, "workflowVersion", "workflowVersions", "Workflow Version", "Workflow Versions", [
+        *system_fields(ids, "workflowVersion"),
+        FieldDef(ids("workflowVersion", "name"), "name", "Name", "TEXT"),
+        FieldDef(ids("workflowVersion", "trigger"), "trigger", "Version trigger", "RAW_JSON"),
+        FieldDef(ids("workflowVersion", "steps"), "steps", "Version steps", "RAW_JSON"),
+        FieldDef(ids("workflowVersion", "status"), "status", "Version status", "SELECT", is_nullable=False, default_value="'DRAFT'", options=version_status),
+        many_to_one(ids, "workflowVersion", "workflow", "Workflow", "workflow", "versions", on_delete="CASCADE"),
+    ], icon="IconVersions")
+    trigger = _obj(ids, "workflowAutomatedTrigger", "workflowAutomatedTriggers", "Workflow Automated Trigger", "Workflow Automated Triggers", [
+        *system_fields(ids, "workflowAutomatedTrigger", with_actor=False),
+        FieldDef(ids("workflowAutomatedTrigger", "type"), "type", "Automated Trigger Type", "SELECT", is_nullable=False,
+                 options=_select_options(ids, "workflowAutomatedTrigger.type", [("DATABASE_EVENT", "Database Event", "green"), ("CRON", "Cron", "blue")])),
+        FieldDef(ids("workflowAutomatedTrigger", "settings"), "settings", "Settings", "RAW_JSON"),
+        many_to_one(ids, "workflowAutomatedTrigger", "workflow", "Workflow", "workflow", "automatedTriggers", on_delete="CASCADE"),
+    ], system=True, identifier=None, icon="IconSettingsAutomation")
+    account = _obj(ids, "connectedAccount", "connectedAccounts", "Connected Account", "Connected Accounts", [
+        *system_fields(ids, "connectedAccount", with_actor=False),
+        FieldDef(ids("connectedAccount", "handle"), "handle", "handle", "TEXT"),
+        FieldDef(ids("connectedAccount", "provider"), "provider", "provider", "TEXT"),
+        FieldDef(ids("connectedAccount", "lastSyncHistoryId"), "lastSyncHistoryId", "Last sync history ID", "TEXT"),
+        FieldDef(ids("connectedAccount", "authFailedAt"), "authFailedAt", "Auth failed at", "DATE_TIME"),
+        FieldDef(ids("connectedAccount", "handleAliases"), "handleAliases", "Handle Aliases", "TEXT"),
+        FieldDef(ids("connectedAccount", "scopes"), "scopes", "Scopes", "ARRAY"),
+        many_to_one(ids, "connectedAccount", "accountOwner", "Account Owner", "workspaceMember", "connectedAccounts", on_delete="CASCADE"),
+    ], system=True, identifier="handle", icon="IconAt")
+    return [workflow, version, trigger, account]

@@ -155,6 +155,9 @@ def create_object(ws: Workspace, data: Any) -> ObjectDef:
         objects[link] = owner.with_fields((*owner.fields, morph_target(ids, link, singular, inverse)))
     objects[singular] = obj
     ws.set_objects(list(objects.values()))
+    from migrate.emulator import views  # the INDEX view comes with the object (config.md §1.2)
+
+    views.create_index_view(ws, obj)
     return obj
 
 

@@ -36,6 +36,7 @@ from typing import Any
 
 from migrate.emulator import metadata
 from migrate.emulator.records import Caller
+from migrate.emulator.seed_config import CONFIG_RECORDS, reserved_records, seed_configuration
 from migrate.emulator.workspace import Workspace
 from migrate.errors import EmulatorError
 
@@ -80,12 +81,18 @@ class SeedSpec:
     rng_seed: int = 0
     with_custom_objects: bool = True
     soft_deleted_ratio: float = 0.02
+    with_configuration: bool | None = None
+    """Views, workflows, roles, API keys, webhooks, connected accounts (seed_config.py); its
+    records (workflows, versions, triggers, accounts) count inside `records`. Default: on unless
+    the seed is empty."""
 
     def __post_init__(self) -> None:
         if not 0 <= self.records <= MAX_RECORDS:
             raise ValueError(f"records must be between 0 and {MAX_RECORDS}, not {self.records}")
         if not 0.0 <= self.soft_deleted_ratio <= 1.0:
             raise ValueError(f"soft_deleted_ratio must be between 0 and 1, not {self.soft_deleted_ratio}")
+        if self.with_configuration is None:
+            object.__setattr__(self, "with_configuration", self.records > 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,7 +313,9 @@ class _Seeder:
         self.member_ids: list[str] = []
         self.member_names: list[str] = []
         weights = {k: v for k, v in WEIGHTS.items() if spec.with_custom_objects or k not in CUSTOM}
+        self.reserved = reserved_records(spec.records, bool(spec.with_configuration), len(spec.members))
         self.counts = _allocate(spec.records, weights)
+        self.counts["person"] -= self.reserved  # configuration records come out of the biggest share
         self.ids = {name: _IdMaker(self.rng) for name in WEIGHTS}
         self.phase = {name: self.rng.random() for name in WEIGHTS}
         self.deleted = {name: 0 for name in self.counts}
@@ -768,9 +777,12 @@ def seed_workspace(ws: Workspace, spec: SeedSpec) -> SeedReport:
     seeder.load("noteTarget", seeder.targets("noteTarget", "note"))
     seeder.load("taskTarget", seeder.targets("taskTarget", "task"))
     seeder.load_attachments()
+    configured = {name: 0 for name in CONFIG_RECORDS}
+    if spec.with_configuration:
+        configured = seed_configuration(ws, seeder.rng, with_records=seeder.reserved > 0)
     plural = {name: ws.objects[name].name_plural for name in seeder.counts}
     return SeedReport(
-        counts={plural[n]: c for n, c in seeder.counts.items()},
+        counts={**{plural[n]: c for n, c in seeder.counts.items()}, **configured},
         soft_deleted={plural[n]: c for n, c in seeder.deleted.items()},
         members=len(spec.members), files=seeder.files, custom_objects=custom,
     )

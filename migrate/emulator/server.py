@@ -15,7 +15,7 @@ import uvicorn
 
 def make_server(app: Any, host: str = "127.0.0.1", port: int = 0) -> tuple[uvicorn.Server, socket.socket]:
     """A uvicorn server bound to `host:port` (0: a free port), with its listening socket."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # TCP: accepted sockets get TCP_NODELAY
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)

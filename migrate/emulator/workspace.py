@@ -28,6 +28,9 @@ from migrate.twenty.codecs import normalize_datetime
 MAX_RELATION_ITEMS = 60
 """`QUERY_MAX_RECORDS_FROM_RELATION`: one-to-many arrays at depth 1 are capped here."""
 
+WORKFLOW_OBJECTS = frozenset({"workflow", "workflowVersion"})
+"""Objects whose writes pass through `workflows.py` (Twenty's workflow query hooks)."""
+
 _SUB_TYPES = {"text": "TEXT", "number": "NUMBER", "uuid": "UUID", "string_list": "ARRAY", "json": "RAW_JSON"}
 
 
@@ -261,6 +264,10 @@ class Workspace:
             raise bad_request("Input must be an array of records")
         if len(inputs) > self.max_records:
             raise bad_request(f"Maximum number of records to upsert is {self.max_records}.")
+        if obj.name_singular in WORKFLOW_OBJECTS:
+            from migrate.emulator import workflows  # Twenty's workflow query hooks (config.md §2)
+
+            workflows.before_create(self, obj, inputs)
         now = utc_now()
         writer = RecordWriter(obj, caller, now)
         saved = dict(self._positions)
@@ -291,7 +298,10 @@ class Workspace:
         except TwentyHTTPError:
             self._positions = saved
             raise
-        return self.to_wire_many(obj, rows, depth)
+        records = self.to_wire_many(obj, rows, depth)
+        if obj.name_singular in WORKFLOW_OBJECTS:
+            workflows.after_create(self, obj, records, caller)
+        return records
 
     def _upsert_match(self, obj: ObjectDef, writer: RecordWriter, data: Any) -> dict[str, Any] | None:
         """Upsert matches on id and every unique field, soft-deleted rows included (api.md §3.3)."""
@@ -335,6 +345,10 @@ class Workspace:
     def update_one(self, obj: ObjectDef, record_id: str, data: Any, caller: Caller, depth: int = 0) -> dict[str, Any]:
         """Partial update: only the keys sent change, down to composite sub-fields."""
         previous = self.get_row(obj, record_id)
+        if obj.name_singular in WORKFLOW_OBJECTS:
+            from migrate.emulator import workflows
+
+            workflows.before_update(self, obj, previous, data)
         row = RecordWriter(obj, caller, utc_now()).build(data, previous=previous)
         if "position" in (data or {}):
             self._positions_for(obj, [row])

@@ -27,11 +27,13 @@ NEVER_SNAPSHOTTED = frozenset({
     "workspaceMember", "timelineActivity", "auditLog", "favorite", "favoriteFolder", "connectedAccount",
     "messageChannel", "messageChannelMessageAssociation", "message", "messageThread", "messageParticipant",
     "messageFolder", "calendarChannel", "calendarChannelEventAssociation", "calendarEvent",
-    "calendarEventParticipant", "blocklist", "workflowRun", "workflowVersion", "workflowAutomatedTrigger",
+    "calendarEventParticipant", "blocklist", "workflow", "workflowRun", "workflowVersion", "workflowAutomatedTrigger",
     "apiKey", "webhook", "view", "viewField", "viewFilter", "viewFilterGroup", "viewSort", "viewGroup",
 })
 """Objects that are not record data to migrate: members (own table), server-generated history,
-provider-synced mail and calendar, credentials and configuration (api.md §6.5)."""
+provider-synced mail and calendar, credentials and configuration (api.md §6.5). Workflows are
+configuration: the server computes their statuses and builds their versions itself, so they are
+rebuilt through the workflow API, never copied as records (config.md §2)."""
 
 SYSTEM_BUT_MIGRATED = frozenset({"noteTarget", "taskTarget", "attachment"})
 

@@ -27,6 +27,7 @@ from migrate.emulator import metadata
 from migrate.emulator.datamodel import FieldDef, ObjectDef
 from migrate.emulator.envelopes import TwentyHTTPError, bad_request
 from migrate.emulator.routes.common import workspace
+from migrate.emulator.routes.config_graphql import WORKFLOW_SDL, core_resolvers, metadata_resolvers
 from migrate.emulator.workspace import Workspace, utc_now
 
 _CODES = {400: "BAD_USER_INPUT", 401: "UNAUTHENTICATED", 403: "FORBIDDEN", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 409: "CONFLICT"}
@@ -38,7 +39,7 @@ type SignedFile { path: String!, token: String! }
 type ClientConfig { appVersion: String }
 type Query { clientConfig: ClientConfig! }
 type Mutation { uploadFile(file: Upload!, fileFolder: String): SignedFile! }
-""")
+""" + WORKFLOW_SDL)
 
 
 def _as_graphql_errors(resolver: Callable[..., Any]) -> Callable[..., Any]:
@@ -179,6 +180,7 @@ def metadata_root(request: Request) -> dict[str, Any]:
         "createOneField": create_one_field, "updateOneField": update_one_field,
         "createFileUpload": create_file_upload, "completeFileUpload": complete_file_upload,
         "uploadFilesFieldFile": upload_files_field_file,
+        **metadata_resolvers(request),
     }
     return {name: _as_graphql_errors(fn) for name, fn in resolvers.items()}
 
@@ -195,7 +197,8 @@ def core_root(request: Request) -> dict[str, Any]:
     def client_config(info: Any) -> dict[str, Any]:
         return {"appVersion": request.app.state.app_version}
 
-    return {"uploadFile": _as_graphql_errors(upload_file), "clientConfig": client_config}
+    return {"uploadFile": _as_graphql_errors(upload_file), "clientConfig": client_config,
+            **{name: _as_graphql_errors(fn) for name, fn in core_resolvers(request).items()}}
 
 
 async def _operation(request: Request) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from migrate.emulator.envelopes import TwentyHTTPError, bad_request, capitalize,
 from migrate.emulator.routes.common import caller, flag, json_body, parse_depth, parse_limit, workspace
 from migrate.emulator.values import check_uuid
 
-READ_ONLY_OBJECTS = frozenset({"workspaceMember"})
+READ_ONLY_OBJECTS = frozenset({"workspaceMember", "connectedAccount"})
 """Objects whose records the API refuses to create (a pre-query hook throws PERMISSION_DENIED)."""
 
 VALID_PATHS = "Valid examples: /rest/companies/id or /rest/companies or /rest/batch/companies or /rest/restore/companies/id"
