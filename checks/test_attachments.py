@@ -24,9 +24,10 @@ def test_attachment_files_are_identical(audit: AuditSession, evidence: Evidence)
     for attachment_id, digest in sorted(source.items()):
         if attachment_id in rejected:
             continue
-        there = target.get(mapped.get(attachment_id, attachment_id))
+        target_id = mapped.get(attachment_id, attachment_id)
+        there = target.get(target_id)
         if there != digest:
-            evidence.add(object="attachment", source_id=attachment_id, source=digest, target=there or "missing")
+            evidence.add(object="attachment", source_id=attachment_id, target_id=target_id, source=digest, target=there or "missing")
             bad += 1
     evidence.set(observed=f"{len(source) - bad} of {len(source)} files identical", expected=f"{len(source)} of {len(source)}")
     assert bad == 0, f"{bad} attachment files are missing or differ in the target"

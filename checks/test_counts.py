@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from migrate.audit.evidence import Evidence
+from migrate.audit.evidence import MAX_SAMPLES_IN_REPORT, Evidence
 from migrate.audit.session import AuditSession
 
 pytestmark = pytest.mark.checklist("counts")
@@ -14,12 +14,21 @@ def test_record_count_is_explained(audit: AuditSession, object_name: str, eviden
     """The target holds as many records as the source, less those the journal lists as rejected or skipped."""
     source = audit.source.con.execute(f'SELECT count(*) FROM records."{object_name}"').fetchone()[0]
     target = audit.target.con.execute(f'SELECT count(*) FROM records."{object_name}"').fetchone()[0] if object_name in audit.target_objects else 0
-    rejected = skipped = 0
-    if audit.journal is not None:
-        rejected = len(audit.journal.rejected(object_name))
+    skipped = 0
+    rejected_ids = audit.journal.rejected(object_name) if audit.journal is not None else set()
+    rejected = len(rejected_ids)
     diff = audit.diff(object_name) if object_name in audit.target_objects else None
     only_target = diff.status.get("only_target", 0) if diff else 0
     expected = source - rejected - skipped
     evidence.set(observed=f"{target} in the target ({only_target} not from the source)",
                  expected=f"{expected} = {source} in the source - {rejected} rejected - {skipped} skipped")
+    if target - only_target != expected and diff is not None:
+        # Name the records the count cannot explain: missing but not rejected, or rejected yet arrived.
+        for source_id in [i for i in diff.only_source if i not in rejected_ids][:MAX_SAMPLES_IN_REPORT]:
+            evidence.add(object=object_name, source_id=source_id, target="missing", note="not rejected in the journal")
+        mapped = audit.journal.mapped(object_name, sorted(rejected_ids)) if audit.journal is not None else {}
+        arrived = [(s, t) for s, t in sorted(mapped.items()) if audit.target.con.execute(
+            f'SELECT 1 FROM records."{object_name}" WHERE CAST(id AS VARCHAR) = ?', [t]).fetchone()]
+        for source_id, target_id in arrived[:MAX_SAMPLES_IN_REPORT]:
+            evidence.add(object=object_name, source_id=source_id, target_id=target_id, note="rejected in the journal, yet in the target")
     assert target - only_target == expected, f"{object_name}: {target - only_target} source records in the target, expected {expected}"
