@@ -130,6 +130,7 @@ async def test_relations_name_their_type_target_and_join_column(demo_objects: di
 
 async def test_objects_pages_through_a_workspace_with_many_custom_objects(fake_time: FakeTime) -> None:
     app = create_app(api_keys=[CANARY_KEY])
+    standard = len(app.workspace.objects)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL,
                                  headers={"Authorization": f"Bearer {CANARY_KEY}"}) as raw:
         for i in range(15):
@@ -139,7 +140,7 @@ async def test_objects_pages_through_a_workspace_with_many_custom_objects(fake_t
         listed = (await raw.get("/rest/metadata/objects")).json()["data"]["objects"]
     async with make_client(app, fake_time) as client:
         objects = await client.objects()
-    assert len(objects) == len(listed) == 9 + 15
+    assert len(objects) == len(listed) == standard + 15 > 10
     assert len({o.name_singular for o in objects}) == len(objects)
 
 
