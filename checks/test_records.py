@@ -18,8 +18,11 @@ def test_every_source_record_is_in_the_target(audit: AuditSession, object_name: 
     unexplained = diff.status.get("only_source", 0) - len([i for i in diff.only_source if i in rejected])
     for source_id in missing:
         evidence.add(object=object_name, source_id=source_id, target="missing")
-    evidence.set(observed=f"{unexplained} source records missing", expected="0")
-    assert unexplained == 0, f"{object_name}: {unexplained} source records are not in the target"
+    allowed = audit.allowed("test_every_source_record_is_in_the_target", object_name)
+    evidence.set(observed=f"{unexplained} source records missing", expected=f"at most {allowed}" if allowed else "0")
+    assert unexplained <= allowed, f"{object_name}: {unexplained} source records are not in the target"
+    if unexplained:
+        audit.tolerate("test_every_source_record_is_in_the_target", object_name, unexplained, allowed)
 
 
 def test_every_field_holds_the_source_value(audit: AuditSession, object_name: str, evidence: Evidence) -> None:
@@ -30,5 +33,8 @@ def test_every_field_holds_the_source_value(audit: AuditSession, object_name: st
         evidence.add(object=object_name, source_id=sample["source_id"], target_id=sample["target_id"], field=sample["field"],
                      source=sample["source"], target=sample["target"])
     fields = sorted(f for f, c in diff.fields.items() if c["conflicting"] or c["null_in_source"] or c["null_in_target"])
-    evidence.set(observed=f"{changed} records differ" + (f" in {', '.join(fields)}" if fields else ""), expected="0")
-    assert changed == 0, f"{object_name}: {changed} records differ from the source ({', '.join(fields) or 'deleted state'})"
+    allowed = audit.allowed("test_every_field_holds_the_source_value", object_name)
+    evidence.set(observed=f"{changed} records differ" + (f" in {', '.join(fields)}" if fields else ""), expected=f"at most {allowed}" if allowed else "0")
+    assert changed <= allowed, f"{object_name}: {changed} records differ from the source ({', '.join(fields) or 'deleted state'})"
+    if changed:
+        audit.tolerate("test_every_field_holds_the_source_value", object_name, changed, allowed)

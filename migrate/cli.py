@@ -457,28 +457,49 @@ def id_map_command(
 
 @app.command("audit")
 def audit_command(
-    source: Annotated[Path, typer.Option("--source", help="The source snapshot.")],
-    target: Annotated[Path, typer.Option("--target", help="The target snapshot, taken after apply.")],
+    source: Annotated[str, typer.Option("--source", help="The source: a snapshot, or a URL (key in TWENTY_SOURCE_API_KEY) snapshotted first.")],
+    target: Annotated[str, typer.Option("--target", help="The target: a snapshot taken after apply, or a URL (key in TWENTY_TARGET_API_KEY).")],
     state: Annotated[Path | None, typer.Option("--state", help="The apply journal (state.duckdb).")] = None,
     report_dir: Annotated[Path, typer.Option("--report-dir", help="Where audit.html, audit.json and junit.xml go.")] = Path("reports"),
+    config: Annotated[Path | None, typer.Option("--config", help="audit.toml with per-check thresholds.")] = None,
+    rate: RateOption = 90.0,
     debug: DebugOption = False,
 ) -> None:
     """Run the post-migration checklist (`pytest checks/`) and write the sign-off report.
 
-    Exit codes: 0 every check passed, 1 a check failed, 2 usage error.
+    Exit codes: 0 every check passed, 1 a check failed, 2 usage error, 3 Twenty unreachable or key refused.
     Example: twenty-migrate audit --source source.duckdb --target target.duckdb --state state.duckdb
     """
     from migrate.audit.run import run_audit
 
     with reported(debug):
-        for name, path in (("--source", source), ("--target", target), ("--state", state)):
+        paths = {}
+        for name, value, variable in (("source", source, "TWENTY_SOURCE_API_KEY"), ("target", target, "TWENTY_TARGET_API_KEY")):
+            if value.startswith(("http://", "https://")):
+                report_dir.mkdir(parents=True, exist_ok=True)
+                out = report_dir / f"{name}.duckdb"
+                run_async(lambda v=value, k=variable, o=out: _snapshot_url(v, k, rate, o))
+                paths[name] = out
+            else:
+                paths[name] = Path(value)
+        for name, path in (("--source", paths["source"]), ("--target", paths["target"]), ("--state", state), ("--config", config)):
             if path is not None and not path.exists():
                 raise ConfigError(f"{name} {path} does not exist.")
-        code = run_audit(source, target, state=state, report_dir=report_dir, quiet=False)
+        extra = ["--audit-config", str(config.resolve())] if config else []
+        code = run_audit(paths["source"], paths["target"], state=state, report_dir=report_dir, quiet=False, extra=extra)
     if code not in (0, 1):
         raise typer.Exit(EXIT_USAGE)
     typer.echo(f"report: {report_dir / 'audit.html'}")
     raise typer.Exit(code)
+
+
+async def _snapshot_url(url: str, variable: str, rate: float, out: Path) -> Any:
+    from migrate.settings import ClientSettings, Endpoint
+    from migrate.snapshot.from_api import snapshot_from_api
+    from migrate.twenty.client import TwentyClient
+
+    async with TwentyClient(Endpoint(url, read_api_key(variable)), ClientSettings(requests_per_minute=rate)) as client:
+        return await snapshot_from_api(client, out)
 
 
 @app.command("demo")

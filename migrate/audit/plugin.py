@@ -29,6 +29,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--state", help="The apply journal (state.duckdb), to explain counts and map ids.")
     group.addoption("--report-dir", default="reports", help="Where audit.html and audit.json are written (default: reports).")
     group.addoption("--sign-off", help="signoff.toml confirming the manual items.")
+    group.addoption("--audit-config", help="audit.toml: per-check thresholds ([thresholds] check = N or {object = N}).")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -49,7 +50,8 @@ def pytest_configure(config: pytest.Config) -> None:
     inputs = AuditInputs(Path(source), Path(target), Path(config.getoption("--state")) if config.getoption("--state") else None,
                          Path(config.getoption("--report-dir")),
                          Path(config.getoption("--sign-off")) if config.getoption("--sign-off") else None,
-                         command=" ".join(shlex.quote(a) for a in ["pytest", *sys.argv[1:]]))
+                         command=" ".join(shlex.quote(a) for a in ["pytest", *sys.argv[1:]]),
+                         config=Path(config.getoption("--audit-config")) if config.getoption("--audit-config") else None)
     try:
         session = AuditSession(inputs)
     except MigrateError as exc:
@@ -122,7 +124,7 @@ class AuditPlugin:
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         from migrate.audit.verdict import verdict_of
 
-        verdict = verdict_of(self.session.results)
+        verdict = verdict_of(self.session.results, self.session.tolerated)
         terminalreporter.write_sep("=", f"twenty-migrate audit: {verdict.label}")
         for path in getattr(self, "paths", []):
             terminalreporter.write_line(f"report: {path}")

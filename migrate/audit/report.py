@@ -23,13 +23,14 @@ from migrate.audit.verdict import verdict_of
 
 def report_data(session: AuditSession) -> dict[str, Any]:
     results = session.results
-    verdict = verdict_of(results)
+    verdict = verdict_of(results, session.tolerated)
     diffs = {name: asdict(diff) for name, diff in session._diffs.items()}
     areas: dict[str, list[dict[str, Any]]] = {}
     for result in results:
         areas.setdefault(result.area, []).append(result.to_dict())
     return {
         "verdict": verdict.label,
+        "tolerated": list(session.tolerated),
         "counts": verdict.counts,
         "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
         "metadata": session.metadata(),

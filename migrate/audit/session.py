@@ -13,6 +13,26 @@ from migrate.diff.compare import Differ, ObjectDiff
 from migrate.snapshot.reader import Snapshot
 
 
+def load_thresholds(path: Path) -> dict[str, Any]:
+    """`audit.toml`: `[thresholds]` with `check_name = N` or `check_name = {object = N, default = N}`."""
+    import tomllib
+
+    from migrate.errors import InputError
+
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"Cannot read the audit config {path}: {exc}", path=str(path)) from None
+    table = data.get("thresholds", {})
+    if not isinstance(table, dict):
+        raise InputError(f"{path}: [thresholds] must be a table of check = N or check = {{object = N}}.", path=str(path))
+    for name, value in table.items():
+        values = value.values() if isinstance(value, dict) else [value]
+        if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in values):
+            raise InputError(f"{path}: threshold {name} must be whole numbers >= 0.", path=str(path))
+    return table
+
+
 def file_digest(path: Path) -> str:
     digest = hashlib.sha256()
     with Path(path).open("rb") as handle:
@@ -29,6 +49,7 @@ class AuditInputs:
     report_dir: Path
     sign_off: Path | None = None
     command: str = ""
+    config: Path | None = None
 
 
 @dataclass
@@ -37,6 +58,7 @@ class AuditSession:
 
     inputs: AuditInputs
     results: list[CheckResult] = field(default_factory=list)
+    tolerated: list[str] = field(default_factory=list)
     _differ: Differ | None = None
     _diffs: dict[str, ObjectDiff] = field(default_factory=dict)
     _journal: Journal | None = None
@@ -45,6 +67,7 @@ class AuditSession:
         import shutil
         import tempfile
 
+        self.thresholds = load_thresholds(self.inputs.config) if self.inputs.config else {}
         # The journal is read from a copy: an audit never locks or changes a migration's state.
         self.state_copy: Path | None = None
         if self.inputs.state is not None:
@@ -56,6 +79,16 @@ class AuditSession:
         self.target_objects = {o.name_singular: o for o in self.target.objects()}
         migrated = {r[0] for r in self.source.con.execute("SELECT name_singular FROM objects WHERE snapshotted").fetchall()}
         self.objects = sorted(migrated)
+
+    def allowed(self, check: str, item: str | None = None) -> int:
+        """How many differing records the config file tolerates for a check (and object): 0 by default."""
+        table = self.thresholds.get(check, {})
+        return int(table.get(item, table.get("default", 0))) if isinstance(table, dict) else int(table)
+
+    def tolerate(self, check: str, item: str | None, count: int, allowed: int) -> None:
+        """A check that passed only thanks to a threshold: the verdict says PASS WITH WARNINGS."""
+        self.tolerated.append(f"{check}[{item}]: {count} differing records tolerated (threshold {allowed})" if item
+                              else f"{check}: {count} tolerated (threshold {allowed})")
 
     @property
     def differ(self) -> Differ:

@@ -1,5 +1,6 @@
-"""The verdict: FAIL if a check failed; PASS WITH WARNINGS if a check is not proven (skipped,
-xfailed, errored) or a manual item awaits its sign-off; PASS otherwise."""
+"""The verdict: FAIL if a check failed or errored; PASS WITH WARNINGS if a check is not proven
+(skipped, xfailed), passed only thanks to a threshold, or a manual item awaits its sign-off;
+PASS otherwise."""
 
 from __future__ import annotations
 
@@ -16,11 +17,12 @@ class Verdict:
     counts: dict[str, int]
 
 
-def verdict_of(results: Iterable[CheckResult]) -> Verdict:
+def verdict_of(results: Iterable[CheckResult], tolerated: Iterable[str] = ()) -> Verdict:
+    """`tolerated`: checks that passed only thanks to a threshold of the audit config."""
     counts = Counter(r.outcome for r in results)
     if counts["failed"] or counts["error"]:
         label = "FAIL"
-    elif counts["skipped"] or counts["xfailed"] or counts["xpassed"]:
+    elif counts["skipped"] or counts["xfailed"] or counts["xpassed"] or list(tolerated):
         label = "PASS WITH WARNINGS"
     else:
         label = "PASS"

@@ -80,16 +80,16 @@ def test_pytest_checks_exits_4_on_a_usage_error(migration: MigrationFiles, pytes
 
 
 # twenty-migrate audit ------------------------------------------------------------------------
-def audit_command(*args: str) -> subprocess.CompletedProcess[str]:
+def audit_command(*args: str, env_extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     # hypothesis' pytest plugin (a test extra, not the product's) costs 2 s per pytest start.
-    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1", "PYTEST_ADDOPTS": "-p no:hypothesispytest"}
+    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1", "PYTEST_ADDOPTS": "-p no:hypothesispytest", **(env_extra or {})}
     return subprocess.run([str(COMMAND), "audit", *args], capture_output=True, text=True, timeout=120, env=env, check=False)
 
 
 def test_the_audit_command_documents_its_exit_codes() -> None:
     result = audit_command("--help")
     assert result.returncode == 0, result.stderr
-    assert "Exit codes: 0 every check passed, 1 a check failed, 2 usage error." in one_sentence(result.stdout)
+    assert "Exit codes: 0 every check passed, 1 a check failed, 2 usage error, 3 Twenty unreachable or key refused." in one_sentence(result.stdout)
 
 
 @pytest.mark.slow
@@ -125,3 +125,16 @@ def test_the_audit_command_exits_2_when_pytest_reports_a_usage_error(migration: 
     result = audit_command("--source", str(garbage), "--target", str(migration.target), "--report-dir", str(tmp_path / "r"))
     assert result.returncode == 2, result.stdout + result.stderr
     assert "is not a twenty-migrate snapshot" in one_sentence(result.stderr)
+
+
+def test_the_audit_command_exits_3_when_a_url_cannot_be_reached(tmp_path: Path) -> None:
+    """`--source URL` is snapshotted first; a server that is down is exit 3, not a failed check."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    result = audit_command("--source", f"http://127.0.0.1:{port}", "--target", str(tmp_path / "t.duckdb"), "--report-dir", str(tmp_path / "r"),
+                           env_extra={"TWENTY_SOURCE_API_KEY": "tw-canary-unreachable"})
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "Cannot reach" in result.stdout + result.stderr
