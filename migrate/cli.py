@@ -280,8 +280,7 @@ async def _plan(source: str, target: str, source_out: Path, overrides: dict[str,
                 invite: bool = False) -> Any:
     from migrate.plan.invite import invite_missing
     from migrate.plan.plan import build_plan
-    from migrate.settings import api_key_from_env
-    from migrate.settings import ClientSettings, Endpoint
+    from migrate.settings import ClientSettings, Endpoint, api_key_from_env
     from migrate.snapshot.from_api import snapshot_from_api
     from migrate.twenty.client import TwentyClient
 
@@ -323,6 +322,11 @@ def _print_plan(plan: Any, path: Path) -> None:
     for m in plan.members:
         members.add_row(m["email"] or m["source_id"], m["target_email"] or "-", m["via"])
     out.print(members)
+    from migrate.plan.config_plan import config_summary
+
+    config = config_summary(getattr(plan, "config", {}) or {})
+    if config:
+        out.print("Configuration: " + ", ".join(f"{n} {kind}" for kind, n in config.items()) + ".", highlight=False)
     for line in plan.warnings:
         out.print(f"[yellow]warning:[/yellow] {line}", highlight=False)
     for line in plan.blocking:
@@ -339,12 +343,15 @@ def apply_command(
     delta: Annotated[bool, typer.Option("--delta", help="Copy what changed in the source since the last run (needs --source).")] = False,
     skip_deleted: Annotated[bool, typer.Option("--skip-deleted", help="Do not copy records soft-deleted in the source (counted as skipped).")] = False,
     source: Annotated[Path | None, typer.Option("--source", help="With --delta: a fresh snapshot of the source.")] = None,
+    workflows: Annotated[str, typer.Option("--workflows", help="draft: every workflow arrives as a draft; as-source: those active in the "
+                                           "source are activated (needs a user token in TWENTY_TARGET_USER_TOKEN).")] = "draft",
     rate: RateOption = 90.0,
     quiet: QuietOption = False,
     as_json: JsonOption = False,
     debug: DebugOption = False,
 ) -> None:
-    """Carry out a plan: data model, records, second pass, soft deletes. Resumable; idempotent.
+    """Carry out a plan: data model, records, second pass, configuration (views, roles, workflows,
+    webhooks; what cannot move goes to manual-steps.md beside the journal), soft deletes. Resumable; idempotent.
 
     Example: TWENTY_TARGET_API_KEY=... twenty-migrate apply plan.json
     """
@@ -353,6 +360,8 @@ def apply_command(
     from migrate.plan.plan import load_plan
 
     with reported(debug):
+        if workflows not in ("draft", "as-source"):
+            raise ConfigError(f"--workflows must be draft or as-source, not {workflows}.")
         plan = load_plan(plan_path)
         if delta and source is None:
             raise ConfigError("--delta needs --source: a fresh snapshot of the source (twenty-migrate snapshot --url ... --out new.duckdb).")
@@ -366,12 +375,13 @@ def apply_command(
                 for name, n in summary.would_create.items():
                     typer.echo(f"would create {n} {name} records")
                 return
-            summary = run_async(lambda: _apply(plan, journal, rate, quiet, delta, source, skip_deleted))
+            summary = run_async(lambda: _apply(plan, journal, rate, quiet, delta, source, skip_deleted, workflows))
             count = write_rejects(rejects, journal.rejects())
     line = (f"created {summary.total('created')}, matched {summary.total('matched')}, rejected {summary.total('rejected')}, "
             f"skipped {summary.total('skipped')}, "
             f"updated {sum(summary.updated.values())}, second pass {summary.second_pass}, soft-deleted {summary.soft_deleted}, "
-            f"files {summary.files}; {summary.requests} requests in {summary.seconds:.1f} s; journal {state}")
+            f"files {summary.files}, configuration {sum(summary.config.created.values())} items, manual steps "
+            f"{summary.config.manual_steps} ({state.with_name('manual-steps.md')}); {summary.requests} requests in {summary.seconds:.1f} s; journal {state}")
     if as_json:
         typer.echo(json.dumps({name: {"created": t.created, "matched": t.matched, "rejected": t.rejected, "skipped": t.skipped}
                                for name, t in summary.objects.items()}))
@@ -382,18 +392,29 @@ def apply_command(
         raise typer.Exit(EXIT_FAILED)
 
 
-async def _apply(plan: Any, journal: Any, rate: float, quiet: bool, delta: bool, source: Path | None, skip_deleted: bool) -> Any:
+async def _apply(plan: Any, journal: Any, rate: float, quiet: bool, delta: bool, source: Path | None, skip_deleted: bool, workflows: Any) -> Any:
     from migrate.apply import apply_plan
     from migrate.cli_progress import RichProgress
     from migrate.progress import NULL_PROGRESS
-    from migrate.settings import ClientSettings, Endpoint
+    from migrate.settings import ClientSettings, Endpoint, api_key_from_env
     from migrate.twenty.client import TwentyClient
 
-    async with TwentyClient(Endpoint(plan.target_url, read_api_key("TWENTY_TARGET_API_KEY")), ClientSettings(requests_per_minute=rate)) as client:
-        if quiet:
-            return await apply_plan(plan, client, journal, progress=NULL_PROGRESS, delta=delta, snapshot_path=source, skip_deleted=skip_deleted)
-        with RichProgress(err) as progress:
-            return await apply_plan(plan, client, journal, progress=progress, delta=delta, snapshot_path=source, skip_deleted=skip_deleted)
+    settings = ClientSettings(requests_per_minute=rate)
+    try:  # a user session for what Twenty refuses to API keys (workflow steps and activation, member roles)
+        user_token = api_key_from_env("TWENTY_TARGET_USER_TOKEN")
+    except ConfigError:
+        user_token = None
+    async with TwentyClient(Endpoint(plan.target_url, read_api_key("TWENTY_TARGET_API_KEY")), settings) as client:
+        user = TwentyClient(Endpoint(plan.target_url, user_token), settings, limiter=client.limiter) if user_token else None
+        options = {"delta": delta, "snapshot_path": source, "skip_deleted": skip_deleted, "user_client": user, "workflows": workflows}
+        try:
+            if quiet:
+                return await apply_plan(plan, client, journal, progress=NULL_PROGRESS, **options)
+            with RichProgress(err) as progress:
+                return await apply_plan(plan, client, journal, progress=progress, **options)
+        finally:
+            if user is not None:
+                await user.aclose()
 
 
 @app.command("rollback")
@@ -516,7 +537,6 @@ def demo_command(
     Example: twenty-migrate demo --workdir demo-run
     """
     import time
-
 
     from migrate.cli_progress import RichProgress
     from migrate.demo import DemoRun, demo_workspaces, run_migration

@@ -32,7 +32,12 @@ CREATE TABLE IF NOT EXISTS member_map (source_id VARCHAR PRIMARY KEY, source_ema
     via VARCHAR);
 CREATE TABLE IF NOT EXISTS uploaded_files (attachment_id VARCHAR, source_file_id VARCHAR, target_file_id VARCHAR,
     PRIMARY KEY (attachment_id, source_file_id));
+CREATE TABLE IF NOT EXISTS config_map (kind VARCHAR, source_id VARCHAR, target_id VARCHAR, created BOOLEAN, PRIMARY KEY (kind, source_id));
+CREATE TABLE IF NOT EXISTS manual_steps (kind VARCHAR, item VARCHAR, action VARCHAR, PRIMARY KEY (kind, item, action));
 """
+"""`config_map`: each view, view child, role, workflow (and its steps, trigger, activation), webhook and
+role assignment the configuration phase handled, with the target's id and whether this migration
+created it (rollback removes those). `manual_steps`: what could not move, one sentence each."""
 
 
 @dataclass(frozen=True, slots=True)

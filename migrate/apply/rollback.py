@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from migrate.apply.config import rollback_configuration
 from migrate.apply.journal import Journal
 from migrate.plan.plan import Plan
 from migrate.twenty import writes
@@ -20,10 +21,12 @@ class RollbackSummary:
     deleted: dict[str, int] = field(default_factory=dict)
     objects_removed: list[str] = field(default_factory=list)
     left: list[str] = field(default_factory=list)
+    configuration: list[str] = field(default_factory=list)
 
 
 async def rollback(plan: Plan, client: TwentyClient, journal: Journal) -> RollbackSummary:
     summary = RollbackSummary()
+    summary.configuration = await rollback_configuration(client, journal)
     targets = {o.name_singular: o for o in await client.objects()}
     for name in reversed(plan.order):
         target = targets.get(name)

@@ -1,7 +1,8 @@
 """`apply_plan`: carry out a plan, phase by phase, resumably.
 
 Phases: the data model; the records, parents first, with join columns in cycles left empty;
-the second pass that sets them; soft deletes of records deleted in the source. Every phase
+the second pass that sets them; the configuration (views, roles, workflows, webhooks: config.py);
+soft deletes of records deleted in the source. Every phase
 consults the journal first, so running `apply` again after a crash or a Ctrl-C finishes the job,
 and running it after success writes nothing.
 """
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from migrate.apply.batches import RecordCreator, Tally, hint_for
+from migrate.apply.config import ConfigSummary, WorkflowMode, apply_configuration
 from migrate.apply.journal import Journal, Reject
 from migrate.apply.payloads import PayloadBuilder
 from migrate.apply.schema import apply_schema
@@ -41,6 +43,7 @@ class ApplySummary:
     soft_deleted: int = 0
     files: int = 0
     notes: list[str] = field(default_factory=list)
+    config: ConfigSummary = field(default_factory=ConfigSummary)
     would_create: dict[str, int] = field(default_factory=dict)
     requests: int = 0
     seconds: float = 0.0
@@ -74,8 +77,11 @@ class Applier:
     """One run of `apply` over one plan."""
 
     def __init__(self, plan: Plan, client: TwentyClient, journal: Journal, snapshot: Snapshot, *, progress: Progress = NULL_PROGRESS,
-                 batch_size: int | None = None, skip_deleted: bool = False) -> None:
+                 batch_size: int | None = None, skip_deleted: bool = False, user_client: TwentyClient | None = None,
+                 workflows: WorkflowMode = "draft") -> None:
         self.skip_deleted = skip_deleted
+        self.user_client = user_client
+        self.workflows = workflows
         self.plan = plan
         self.client = client
         self.journal = journal
@@ -102,6 +108,8 @@ class Applier:
             await self._records(name, targets[name], delta)
         for name in self.plan.order:
             await self._second_pass(name, targets[name])
+        self.summary.config = await apply_configuration(self.plan, self.client, self.journal, self.snapshot, user_client=self.user_client,
+                                                        workflows=self.workflows)
         for name in self.plan.order:
             await self._soft_deletes(name, targets[name])
         self.summary.requests = self.client.requests_made
@@ -220,11 +228,16 @@ class Applier:
 
 
 async def apply_plan(plan: Plan, client: TwentyClient, journal: Journal, *, progress: Progress = NULL_PROGRESS, skip_deleted: bool = False,
-                     batch_size: int | None = None, delta: bool = False, snapshot_path: Path | None = None) -> ApplySummary:
-    """Carry out `plan` against the client's workspace, recording everything in `journal`."""
+                     batch_size: int | None = None, delta: bool = False, snapshot_path: Path | None = None,
+                     user_client: TwentyClient | None = None, workflows: WorkflowMode = "draft") -> ApplySummary:
+    """Carry out `plan` against the client's workspace, recording everything in `journal`.
+    `user_client` (a user token of the target, optional) makes the calls Twenty keeps for a user
+    session: workflow steps and activation, member roles; without it they become manual steps.
+    `workflows`: "draft" leaves every workflow a draft, "as-source" activates those active in the source."""
     check_plan(plan, delta=delta)
     with Snapshot(snapshot_path or Path(plan.source_snapshot)) as snapshot:
-        applier = Applier(plan, client, journal, snapshot, progress=progress, batch_size=batch_size, skip_deleted=skip_deleted)
+        applier = Applier(plan, client, journal, snapshot, progress=progress, batch_size=batch_size, skip_deleted=skip_deleted,
+                          user_client=user_client, workflows=workflows)
         return await applier.run(delta=delta)
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from migrate import __version__
 from migrate.errors import InputError
 from migrate.model import FieldMeta, Member, ObjectMeta
+from migrate.plan.config_plan import plan_configuration
 from migrate.plan.members import MemberMatch, map_members
 from migrate.plan.order import creation_order
 from migrate.plan.schema_diff import diff_schema
@@ -47,6 +48,8 @@ class Plan:
     warnings: list[str] = field(default_factory=list)
     blocking: list[str] = field(default_factory=list)
     fallback_owner: str | None = None
+    config: dict[str, Any] = field(default_factory=dict)
+    """Views, workflows, roles, webhooks and manual items (config_plan.py); empty in older plans."""
     created_at: str = ""
     tool_version: str = __version__
     format: int = PLAN_FORMAT
@@ -107,6 +110,10 @@ def build_plan(snapshot_path: Path, target_objects: list[ObjectMeta], target_mem
         counts = {name: {"records": records, "deleted": deleted} for name, (records, deleted) in
                   ((o.name_singular, snap.counts().get(o.name_plural, (0, 0))) for o in migrated)}
         source_url = snap.info.get("url")
+        create_objects = [{"name_singular": o.name_singular, "name_plural": o.name_plural, "label_singular": o.label_singular or o.name_singular,
+                           "label_plural": o.label_plural or o.name_plural} for o in diff.create_objects]
+        create_fields = [_field_dict(obj, f, rel) for obj, f, rel in diff.create_fields]
+        config, config_warnings = plan_configuration(snap, target_objects, matches, create_objects=create_objects, create_fields=create_fields)
     for name, existing in (target_counts or {}).items():
         if name in counts:
             counts[name]["target_existing"] = existing
@@ -114,15 +121,14 @@ def build_plan(snapshot_path: Path, target_objects: list[ObjectMeta], target_mem
         source_snapshot=str(Path(snapshot_path).resolve()), source_url=source_url, source_sha256=file_sha256(snapshot_path),
         target_url=target_url, target_version=target_version, order=order,
         deferred=[{"object": d.object, "field": d.field, "join_column": d.join_column, "target": d.target} for d in deferred],
-        create_objects=[{"name_singular": o.name_singular, "name_plural": o.name_plural, "label_singular": o.label_singular or o.name_singular,
-                         "label_plural": o.label_plural or o.name_plural} for o in diff.create_objects],
-        create_fields=[_field_dict(obj, f, rel) for obj, f, rel in diff.create_fields],
+        create_objects=create_objects, create_fields=create_fields, config=config,
         add_options=[{"object": obj, "field": f, "options": opts} for obj, f, opts in diff.add_options],
         conflicts=[asdict(c) for c in diff.conflicts], missing=[asdict(c) for c in diff.missing], field_map=diff.field_map,
         members=[asdict(m) for m in matches], unmapped_references=references, counts=counts, fallback_owner=fallback_owner,
         created_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     )
     _explain(plan, matches)
+    plan.warnings += config_warnings
     return plan
 
 

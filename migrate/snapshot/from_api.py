@@ -19,11 +19,15 @@ from migrate import __version__
 from migrate.errors import SnapshotError, TwentyError
 from migrate.model import ObjectMeta
 from migrate.progress import NULL_PROGRESS, Progress
+from migrate.snapshot.config import read_configuration
 from migrate.snapshot.tables import FORMAT_VERSION, snapshotted
 from migrate.snapshot.writer import RecordSink, SnapshotWriter
 from migrate.twenty.client import TwentyClient
 
-DELETED_FILTER = "deletedAt[is]:NOT_NULL"
+ALL_RECORDS_FILTER = "or(deletedAt[is]:NULL,deletedAt[is]:NOT_NULL)"
+"""Lists hide soft-deleted records unless the filter names `deletedAt` (api.md §2.4): this one
+names it and keeps every record, so one pass reads live and deleted records alike (one request
+per full page, which is what the rate limit counts)."""
 
 
 @dataclass(slots=True)
@@ -35,6 +39,7 @@ class SnapshotSummary:
     counts: dict[str, int] = field(default_factory=dict)
     deleted: dict[str, int] = field(default_factory=dict)
     files: int = 0
+    configuration: dict[str, int] = field(default_factory=dict)
     file_bytes: int = 0
     requests: int = 0
     seconds: float = 0.0
@@ -47,27 +52,22 @@ class SnapshotSummary:
 async def _read_object(client: TwentyClient, obj: ObjectMeta, sink: RecordSink, progress: Progress,
                        writer: SnapshotWriter | None) -> None:
     task = progress.start(obj.name_plural, None)
-    expected = 0
-    for label, filter_text in (("live", None), ("soft-deleted", DELETED_FILTER)):
-        seen = 0
-        total = 0
-        first = True
-        async for page, total_count in client.iter_pages(obj.name_plural, filter=filter_text):
-            if first:
-                total, first = total_count, False
-                expected += total_count
-                progress.set_total(task, expected)
-            if filter_text is None:
-                page = [r for r in page if not r.get("deletedAt")]
-            sink.add(page)
-            if writer is not None:
-                await _save_files(client, writer, page)
-            seen += len(page)
-            progress.advance(task, len(page))
-        if seen != total:
-            raise SnapshotError(
-                f"{obj.name_plural}: read {seen} {label} records but the server reported {total}; the workspace changed "
-                "during the snapshot. Take it again while nobody edits the workspace.")
+    seen = 0
+    total = 0
+    first = True
+    async for page, total_count in client.iter_pages(obj.name_plural, filter=ALL_RECORDS_FILTER):
+        if first:
+            total, first = total_count, False
+            progress.set_total(task, total_count)
+        sink.add(page)
+        if writer is not None:
+            await _save_files(client, writer, page)
+        seen += len(page)
+        progress.advance(task, len(page))
+    if seen != total:
+        raise SnapshotError(
+            f"{obj.name_plural}: read {seen} records (live and soft-deleted) but the server reported {total}; the workspace "
+            "changed during the snapshot. Take it again while nobody edits the workspace.")
 
 
 async def _save_files(client: TwentyClient, writer: SnapshotWriter, page: list[dict[str, Any]]) -> None:
@@ -100,6 +100,7 @@ async def snapshot_from_api(client: TwentyClient, out: Path, *, progress: Progre
         for name, sink in sinks.items():
             summary.counts[name] = sink.count
             summary.deleted[name] = sink.deleted
+        summary.configuration = await read_configuration(client, writer, objects, members)
         summary.files = len(writer.file_rows)
         summary.file_bytes = sum(r["size"] for r in writer.file_rows)
         info: dict[str, Any] = {"format_version": FORMAT_VERSION, "origin": "api", "url": client.endpoint.url,

@@ -5,6 +5,11 @@
     fields          every field of every object (type, options, relation target by API name)
     members         workspace members (id, e-mail, name)
     attachment_files  the bytes behind attachments: size, sha256, where they are stored
+    views, view_fields, view_filters, view_filter_groups, view_sorts, view_groups,
+    workflows, workflow_versions, roles, role_permissions, role_assignments, webhooks,
+    api_keys, connected_accounts
+                    the configuration (snapshot/config.py), objects and fields named by API name
+                    (`object`, `field`) beside their metadata ids, so two workspaces compare directly
     records.<object>  one table per snapshotted object, one typed column per field or sub-field
 
 Record tables live in the DuckDB schema `records`, so an object may be called anything without
@@ -60,6 +65,33 @@ def create_record_table_sql(obj: ObjectMeta) -> str:
     return f"CREATE TABLE {record_table(obj.name_singular)} ({columns})"
 
 
+CONFIG_DDL = """
+CREATE TABLE views (id VARCHAR PRIMARY KEY, object VARCHAR, name VARCHAR, key VARCHAR, type VARCHAR, visibility VARCHAR,
+    position DOUBLE, settings JSON);
+CREATE TABLE view_fields (id VARCHAR PRIMARY KEY, view_id VARCHAR, object VARCHAR, field VARCHAR, position DOUBLE, is_visible BOOLEAN,
+    size DOUBLE, aggregate_operation VARCHAR);
+CREATE TABLE view_filters (id VARCHAR PRIMARY KEY, view_id VARCHAR, object VARCHAR, field VARCHAR, operand VARCHAR, value JSON,
+    sub_field_name VARCHAR, view_filter_group_id VARCHAR, position_in_group DOUBLE);
+CREATE TABLE view_filter_groups (id VARCHAR PRIMARY KEY, view_id VARCHAR, parent_id VARCHAR, logical_operator VARCHAR,
+    position_in_group DOUBLE);
+CREATE TABLE view_sorts (id VARCHAR PRIMARY KEY, view_id VARCHAR, object VARCHAR, field VARCHAR, direction VARCHAR);
+CREATE TABLE view_groups (id VARCHAR PRIMARY KEY, view_id VARCHAR, object VARCHAR, field VARCHAR, field_value VARCHAR,
+    is_visible BOOLEAN, position DOUBLE);
+CREATE TABLE workflows (id VARCHAR PRIMARY KEY, name VARCHAR, statuses JSON, last_published_version_id VARCHAR, position DOUBLE);
+CREATE TABLE workflow_versions (id VARCHAR PRIMARY KEY, workflow_id VARCHAR, name VARCHAR, status VARCHAR, trigger JSON, steps JSON);
+CREATE TABLE roles (id VARCHAR PRIMARY KEY, label VARCHAR, description VARCHAR, icon VARCHAR, is_editable BOOLEAN, settings JSON,
+    permission_flags JSON);
+CREATE TABLE role_permissions (role VARCHAR, kind VARCHAR, object VARCHAR, field VARCHAR, can_read BOOLEAN, can_update BOOLEAN,
+    can_soft_delete BOOLEAN, can_destroy BOOLEAN);
+CREATE TABLE role_assignments (role VARCHAR, kind VARCHAR, member_id VARCHAR, email VARCHAR, api_key VARCHAR);
+CREATE TABLE webhooks (id VARCHAR PRIMARY KEY, target_url VARCHAR, operations JSON, description VARCHAR);
+CREATE TABLE api_keys (id VARCHAR PRIMARY KEY, name VARCHAR, expires_at VARCHAR, role VARCHAR);
+CREATE TABLE connected_accounts (id VARCHAR PRIMARY KEY, handle VARCHAR, provider VARCHAR, owner_id VARCHAR, owner_email VARCHAR,
+    scopes JSON);
+"""
+"""The configuration tables. Secrets (API key tokens, webhook secrets, account tokens) are never
+read into them; views and permissions name objects and fields by API name."""
+
 BASE_DDL = f"""
 CREATE SCHEMA IF NOT EXISTS {RECORDS_SCHEMA};
 CREATE TABLE snapshot_info (
@@ -81,7 +113,7 @@ CREATE TABLE members (id UUID PRIMARY KEY, email VARCHAR, first_name VARCHAR, la
 CREATE TABLE attachment_files (
     attachment_id UUID, file_id VARCHAR, label VARCHAR, size BIGINT, sha256 VARCHAR, stored_as VARCHAR
 );
-"""
+""" + CONFIG_DDL
 
 
 def snapshotted(objects: Iterable[ObjectMeta]) -> list[ObjectMeta]:

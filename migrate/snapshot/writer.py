@@ -67,7 +67,7 @@ def load_ndjson(con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[Co
     select = ", ".join(f'CAST("{c.name}" AS JSON)' if c.sql_type == "JSON" else f'"{c.name}"' for c in columns)
     try:
         con.execute(f"INSERT INTO {table} SELECT {select} FROM read_json(?, format='newline_delimited', columns={spec}, "
-                    f"maximum_object_size=268435456)", [str(path)])
+                    f"maximum_object_size=16777216)", [str(path)])
     except duckdb.Error as exc:
         raise SnapshotError(f"Cannot load {table} into the snapshot: {exc}. This is a bug of twenty-migrate or an unexpected "
                             "server reply; run again with --debug and report it.") from exc
@@ -87,7 +87,8 @@ class SnapshotWriter:
             stale.unlink(missing_ok=True)
         shutil.rmtree(self.files_partial, ignore_errors=True)
         try:
-            self.con = duckdb.connect(str(self.partial))
+            # Bounded memory: a load spills to disk rather than growing with the workspace.
+            self.con = duckdb.connect(str(self.partial), config={"memory_limit": "256MB", "preserve_insertion_order": False, "threads": 2})
         except duckdb.Error as exc:
             raise SnapshotError(f"Cannot create {self.partial}: {exc}") from exc
         self.con.execute(BASE_DDL)
@@ -145,6 +146,11 @@ class SnapshotWriter:
                    Column("last_name", "VARCHAR", "last_name"), Column("user_id", "VARCHAR", "user_id")]
         self._load_rows("members", columns, ({"id": m.id, "email": m.email, "first_name": m.first_name, "last_name": m.last_name,
                                               "user_id": m.user_id} for m in members))
+
+    def write_table(self, table: str, rows: Iterable[dict[str, Any]]) -> None:
+        """Bulk-load rows into one of the fixed tables (configuration), typed by its DDL."""
+        described = self.con.execute(f"DESCRIBE {table}").fetchall()
+        self._load_rows(table, [Column(r[0], str(r[1]), r[0]) for r in described], rows)
 
     def sink(self, obj: ObjectMeta) -> RecordSink:
         sink = RecordSink(obj, self.scratch)

@@ -1,0 +1,172 @@
+"""Views in the configuration phase: every WORKSPACE view of the source with its fields, filter
+groups (parents first), filters, sorts and groups, its object and field ids rewritten by API name.
+
+An INDEX view is never created: the target's own INDEX view of the object is updated, its view
+fields reconciled (the pair field/view is unique), so a target never shows two "All" views.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from migrate.errors import TwentyError
+from migrate.plan.config_plan import rows
+from migrate.snapshot.config import VIEW_FIELD_REFS, VIEW_SETTINGS
+from migrate.snapshot.reader import Snapshot
+from migrate.twenty import config_api
+from migrate.twenty.client import TwentyClient
+
+if TYPE_CHECKING:
+    from migrate.apply.config import ConfigMap, Remapper
+
+WHAT = {"view_fields": "column", "view_filters": "filter", "view_sorts": "sort", "view_groups": "group"}
+
+
+class ViewMigrator:
+    def __init__(self, client: TwentyClient, snapshot: Snapshot, cmap: ConfigMap, remap: Remapper,
+                 manual: Callable[[str, str, str], None], count: Callable[[str], None]) -> None:
+        self.client = client
+        self.snapshot = snapshot
+        self.map = cmap
+        self.remap = remap
+        self.manual = manual
+        self.count = count
+        self.children = {t: rows(self.snapshot, t) for t in config_api.VIEW_CHILDREN}
+
+    async def run(self) -> None:
+        target_views = await config_api.list_views(self.client)
+        for view in rows(self.snapshot, "views", "object, position, name"):
+            if view["visibility"] != "WORKSPACE":
+                continue
+            label = f"{view['name']} ({view['object']})"
+            object_id = self.remap.object_ids.get(view["object"])
+            if object_id is None:
+                self.manual("view", label, f"the target has no object {view['object']}: the view was not migrated")
+                continue
+            target_id, created = await self._view(view, object_id, target_views, label)
+            if target_id is None:
+                continue
+            await self._children(view, target_id, created, label)
+
+    def _settings(self, view: dict[str, Any], label: str) -> dict[str, Any]:
+        settings = json.loads(view["settings"] or "{}")
+        out = {k: settings.get(k) for k in VIEW_SETTINGS if settings.get(k) is not None}
+        for key in VIEW_FIELD_REFS:
+            name = settings.get(key)
+            if name:
+                field_id = self.remap.field(view["object"], name)
+                if field_id is None:
+                    self.manual("view", label, f"{key} names {view['object']}.{name}, which the target lacks: set it again by hand")
+                else:
+                    out[key] = field_id
+        return out
+
+    async def _view(self, view: dict[str, Any], object_id: str, target_views: list[dict[str, Any]], label: str) -> tuple[str | None, bool]:
+        known = self.map.get("view", view["id"])
+        if known:
+            return known, self._created(view["id"])
+        settings = self._settings(view, label)
+        if view["key"] == "INDEX":
+            index = next((v for v in target_views if v.get("objectMetadataId") == object_id and v.get("key") == "INDEX"), None)
+            if index is None:
+                self.manual("view", label, "the target has no INDEX view for this object: recreate its columns by hand")
+                return None, False
+            await config_api.update_view(self.client, index["id"], {k: v for k, v in settings.items() if k not in ("name", "key")})
+            self.map.put("view", view["id"], index["id"], False)
+            self.count("index view updated")
+            return index["id"], False
+        twin = next((v for v in target_views if v.get("objectMetadataId") == object_id and v.get("name") == view["name"] and not v.get("key")), None)
+        pending = self.map.get("view_pending", view["id"])
+        if twin is not None:
+            self.map.put("view", view["id"], twin["id"], pending is not None)  # ours if a killed run asked for it
+            if pending is None:
+                self.manual("view", label, "a view of this name already existed in the target: it was left as it was")
+                return None, False
+            return twin["id"], True
+        self.map.put("view_pending", view["id"], "", False)
+        data = {"name": view["name"], "objectMetadataId": object_id, "type": view["type"], "position": view["position"],
+                "visibility": "WORKSPACE", **settings}
+        try:
+            created = await config_api.create_view(self.client, data)
+        except TwentyError as exc:
+            self.manual("view", label, f"the target refused the view ({exc}): recreate it by hand")
+            return None, False
+        self.map.put("view", view["id"], created["id"], True)
+        self.count("view")
+        return str(created["id"]), True
+
+    def _created(self, source_id: str) -> bool:
+        row = self.map.con.execute("SELECT created FROM config_map WHERE kind = 'view' AND source_id = ?", [source_id]).fetchone()
+        return bool(row and row[0])
+
+    async def _children(self, view: dict[str, Any], target_id: str, created: bool, label: str) -> None:
+        existing_fields: dict[str, str] = {}
+        if not created:
+            existing_fields = {str(r["fieldMetadataId"]): r["id"] for r in await config_api.list_view_children(self.client, "view_fields", target_id)}
+        groups = [g for g in self.children["view_filter_groups"] if g["view_id"] == view["id"]]
+        for group in sorted(groups, key=lambda g: self._depth(g, groups)):
+            if self.map.get("view_filter_groups", group["id"]) is not None:
+                continue
+            parent = self.map.get("view_filter_groups", group["parent_id"]) if group["parent_id"] else None
+            row = await config_api.create_view_child(self.client, "view_filter_groups", {
+                "viewId": target_id, "logicalOperator": group["logical_operator"], "parentViewFilterGroupId": parent,
+                "positionInViewFilterGroup": group["position_in_group"]})
+            self.map.put("view_filter_groups", group["id"], row["id"], True)
+        for table in ("view_filters", "view_sorts", "view_groups", "view_fields"):
+            for child in (c for c in self.children[table] if c["view_id"] == view["id"]):
+                if self.map.get(table, child["id"]) is not None:
+                    continue
+                field_id = self.remap.field(child["object"], child["field"])
+                if field_id is None:
+                    self.manual("view", label, f"its {WHAT[table]} on {child['object']}.{child['field']} was left out: the target has no such field")
+                    continue
+                data = self._child(table, child, field_id, target_id, label)
+                if data is None:
+                    continue
+                try:
+                    if table == "view_fields" and field_id in existing_fields:
+                        await config_api.update_view_child(self.client, table, existing_fields[field_id], {k: v for k, v in data.items()
+                                                                                                        if k not in ("viewId", "fieldMetadataId")})
+                        self.map.put(table, child["id"], existing_fields[field_id], False)
+                        continue
+                    row = await config_api.create_view_child(self.client, table, data)
+                except TwentyError as exc:
+                    self.manual("view", label, f"its {WHAT[table]} on {child['object']}.{child['field']} was refused by the target ({exc})")
+                    continue
+                self.map.put(table, child["id"], row["id"], True)
+                self.count(table)
+
+    def _depth(self, group: dict[str, Any], groups: list[dict[str, Any]]) -> int:
+        depth, parent = 0, group["parent_id"]
+        by_id = {g["id"]: g for g in groups}
+        while parent and parent in by_id and depth < len(groups):
+            depth, parent = depth + 1, by_id[parent]["parent_id"]
+        return depth
+
+    def _child(self, table: str, child: dict[str, Any], field_id: str, view_id: str, label: str) -> dict[str, Any] | None:
+        base = {"viewId": view_id, "fieldMetadataId": field_id}
+        if table == "view_fields":
+            return {**base, "position": child["position"], "isVisible": child["is_visible"], "size": child["size"],
+                    "aggregateOperation": child["aggregate_operation"]}
+        if table == "view_sorts":
+            return {**base, "direction": child["direction"]}
+        if table == "view_groups":
+            return {**base, "fieldValue": child["field_value"], "isVisible": child["is_visible"], "position": child["position"]}
+        group = self.map.get("view_filter_groups", child["view_filter_group_id"]) if child["view_filter_group_id"] else None
+        return {**base, "operand": child["operand"], "value": self._filter_value(json.loads(child["value"]) if child["value"] else None, label),
+                "subFieldName": child["sub_field_name"], "viewFilterGroupId": group, "positionInViewFilterGroup": child["position_in_group"]}
+
+    def _filter_value(self, value: Any, label: str) -> Any:
+        """Relation and actor filters hold record and member ids: rewrite them, drop (and list) the lost."""
+        if not isinstance(value, dict) or not isinstance(value.get("selectedRecordIds"), list):
+            return value
+        kept = []
+        for source_id in value["selectedRecordIds"]:
+            target_id = self.remap.record(str(source_id))
+            if target_id is None:
+                self.manual("view", label, f"a filter selected the record {source_id}, which is not in the target: it was left out of the filter")
+            else:
+                kept.append(target_id)
+        return {**value, "selectedRecordIds": kept}
