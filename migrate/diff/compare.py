@@ -26,6 +26,9 @@ from migrate.twenty.codecs.columns import Column
 IGNORED = ("updatedAt", "updatedBy", "deletedAt", "searchVector")
 MEMBER_OBJECT = "workspaceMember"
 SAMPLES_PER_FIELD = 20
+LISTED = 50
+"""How many ids of records only on one side an ObjectDiff lists (the counts are exact)."""
+STATUSES = ("matched", "changed", "only_source", "only_target")
 
 
 @dataclass(slots=True)
@@ -93,8 +96,12 @@ class Differ:
         return sorted(n for n in snapshotted if n in self.target_objects)
 
     # normalisation ---------------------------------------------------------------------------
-    def _expression(self, side: str, column: Column, meta: FieldMeta | None) -> str | None:
-        """A normalised SQL expression for one column on one side, or None to leave it out."""
+    def _expression(self, side: str, column: Column, meta: FieldMeta | None, joins: list[str]) -> str | None:
+        """A normalised SQL expression for one column on one side, or None to leave it out.
+
+        Member e-mails and mapped ids are looked up through LEFT JOINs appended to `joins`
+        (each lookup table is unique on its key, so a join gives what a scalar subquery would),
+        not through correlated subqueries: DuckDB runs them as one hash join each."""
         ref = f"r.{_quote(column.name)}"
         if column.field in IGNORED or column.name.startswith(("updatedBy_", "createdBy_context")):
             return None
@@ -102,14 +109,16 @@ class Differ:
             return None
         if column.name in ("fullPath",):
             return None
+        if (column.kind == "join" and meta is not None and meta.target_object == MEMBER_OBJECT) or column.name == "createdBy_workspaceMemberId":
+            alias = f"j{len(joins)}"
+            joins.append(f"LEFT JOIN {'expected' if side == 's' else 't'}_member {alias} ON {alias}.id = {ref}")
+            return f"{alias}.email"
         if column.kind == "join" and meta is not None:
-            if meta.target_object == MEMBER_OBJECT:
-                return f"(SELECT email FROM {'expected' if side == 's' else 't'}_member m WHERE m.id = {ref})"
             if side == "s":
-                return f"coalesce((SELECT target_id FROM any_map WHERE source_id = CAST({ref} AS VARCHAR)), CAST({ref} AS VARCHAR))"
+                alias = f"j{len(joins)}"
+                joins.append(f"LEFT JOIN any_map {alias} ON {alias}.source_id = CAST({ref} AS VARCHAR)")
+                return f"coalesce({alias}.target_id, CAST({ref} AS VARCHAR))"
             return f"CAST({ref} AS VARCHAR)"
-        if column.name == "createdBy_workspaceMemberId":
-            return f"(SELECT email FROM {'expected' if side == 's' else 't'}_member m WHERE m.id = {ref})"
         sql_type = column.sql_type
         if sql_type == "TIMESTAMP":
             return f"date_trunc('millisecond', {ref})"
@@ -131,55 +140,84 @@ class Differ:
 
     # the diff --------------------------------------------------------------------------------
     def diff_object(self, name: str) -> ObjectDiff:
+        """Both sides normalised and FULL OUTER JOINed on the key in one pass that keeps only the
+        statuses and the changed rows; the per-field counts and bounded, ordered samples
+        (`min_by(..., n)`) are then computed over those rows alone. No side is materialised and
+        no join is repeated per field."""
         source = self.source_objects[name]
         target = self.target_objects[name]
         target_columns = {c.name: c for c in record_columns(target)}
         source_meta = {f.name: f for f in source.fields}
+        target_meta = {f.name: f for f in target.fields}
         pairs: list[tuple[str, str, str]] = []
+        s_joins: list[str] = []
+        t_joins: list[str] = []
         for column in record_columns(source):
             if column.name == "id" or column.name not in target_columns:
                 continue
-            meta = source_meta.get(column.field)
-            s_expr = self._expression("s", column, meta)
-            t_expr = self._expression("t", target_columns[column.name], {f.name: f for f in target.fields}.get(column.field))
+            s_expr = self._expression("s", column, source_meta.get(column.field), s_joins)
+            t_expr = self._expression("t", target_columns[column.name], target_meta.get(column.field), t_joins) if s_expr is not None else None
             if s_expr is None or t_expr is None:
                 continue
             pairs.append((column.name, s_expr, t_expr))
         table = f'records."{name}"'
         named_source = "CASE WHEN r.\"createdBy_name\" IS NULL OR r.\"createdBy_name\" = '' THEN NULL ELSE 1 END" if "createdBy_name" in target_columns else "1"
-        src_cols = ", ".join(f"{expr} AS {_quote('c_' + col)}" for col, expr, _ in pairs)
-        tgt_cols = ", ".join(f"{expr} AS {_quote('c_' + col)}" for col, _, expr in pairs)
-        key = "coalesce((SELECT target_id FROM id_map WHERE object = ? AND source_id = CAST(r.id AS VARCHAR)), CAST(r.id AS VARCHAR))"
-        self.con.execute(f"CREATE OR REPLACE TEMP TABLE src AS SELECT {key} AS k, CAST(r.id AS VARCHAR) AS source_id, "
-                         f"(r.\"deletedAt\" IS NOT NULL) AS deleted, {named_source} AS named{', ' + src_cols if src_cols else ''} FROM s.{table} r", [name])
-        self.con.execute(f"CREATE OR REPLACE TEMP TABLE tgt AS SELECT CAST(r.id AS VARCHAR) AS k, (r.\"deletedAt\" IS NOT NULL) AS deleted"
-                         f"{', ' + tgt_cols if tgt_cols else ''} FROM t.{table} r")
-        diffs = [f"(s.{_quote('c_' + col)} IS DISTINCT FROM t.{_quote('c_' + col)}"
-                 + (" AND s.named IS NOT NULL" if col.startswith("createdBy_") else "") + ")" for col, _, _ in pairs]
-        changed = " OR ".join(["s.deleted IS DISTINCT FROM t.deleted", *diffs])
-        self.con.execute(f"""CREATE OR REPLACE TEMP TABLE joined AS SELECT s.k AS sk, t.k AS tk, s.source_id,
-            CASE WHEN t.k IS NULL THEN 'only_source' WHEN s.k IS NULL THEN 'only_target'
-                 WHEN {changed} THEN 'changed' ELSE 'matched' END AS status
-            FROM src s FULL OUTER JOIN tgt t ON s.k = t.k""")
+        src_cols = "".join(f", {expr} AS {_quote('s_' + col)}" for col, expr, _ in pairs)
+        tgt_cols = "".join(f", {expr} AS {_quote('t_' + col)}" for col, _, expr in pairs)
+        guards = {col: " AND named IS NOT NULL" if col.startswith("createdBy_") else "" for col, _, _ in pairs}
+        differs = {col: f"{_quote('s_' + col)} IS DISTINCT FROM {_quote('t_' + col)}{guards[col]}" for col, _, _ in pairs}
+        changed = " OR ".join(["s.deleted IS DISTINCT FROM t.deleted", *(f"({d})" for d in differs.values())])
+        # Pass 1, over every record: the statuses, the ids only on one side, and the changed rows
+        # themselves (a matched row has every field equal, so only changed rows need per-field work).
+        self.con.execute(f"""CREATE OR REPLACE TEMP TABLE diff_summary AS
+            WITH src AS (SELECT coalesce(m.target_id, CAST(r.id AS VARCHAR)) AS k, CAST(r.id AS VARCHAR) AS source_id,
+                                (r."deletedAt" IS NOT NULL) AS deleted, {named_source} AS named{src_cols}
+                         FROM s.{table} r LEFT JOIN (SELECT source_id, target_id FROM id_map WHERE object = $object) m
+                              ON m.source_id = CAST(r.id AS VARCHAR) {' '.join(s_joins)}),
+                 tgt AS (SELECT CAST(r.id AS VARCHAR) AS k, (r."deletedAt" IS NOT NULL) AS deleted{tgt_cols} FROM t.{table} r {' '.join(t_joins)}),
+                 joined AS (SELECT s.* EXCLUDE (k, deleted), t.* EXCLUDE (k, deleted), s.k AS sk, t.k AS tk,
+                                   CASE WHEN t.k IS NULL THEN 'only_source' WHEN s.k IS NULL THEN 'only_target'
+                                        WHEN {changed} THEN 'changed' ELSE 'matched' END AS status
+                            FROM src s FULL OUTER JOIN tgt t ON s.k = t.k)
+            SELECT {', '.join(f"count(*) FILTER (WHERE status = '{status}') AS {status}" for status in STATUSES)},
+                   min_by(source_id, source_id, {LISTED}) FILTER (WHERE status = 'only_source') AS only_source_ids,
+                   min_by(tk, tk, {LISTED}) FILTER (WHERE status = 'only_target') AS only_target_ids,
+                   list(j) FILTER (WHERE status = 'changed') AS changed_rows
+            FROM joined j""", {"object": name})
+        row = self.con.execute(f"SELECT {', '.join(STATUSES)}, only_source_ids, only_target_ids FROM diff_summary").fetchone()
+        assert row is not None
         out = ObjectDiff(name)
-        out.status = dict(self.con.execute("SELECT status, count(*) FROM joined GROUP BY status").fetchall())
-        out.only_source = [r[0] for r in self.con.execute("SELECT source_id FROM joined WHERE status = 'only_source' ORDER BY source_id LIMIT 50").fetchall()]
-        out.only_target = [r[0] for r in self.con.execute("SELECT tk FROM joined WHERE status = 'only_target' ORDER BY tk LIMIT 50").fetchall()]
+        out.status = {status: n for status, n in zip(STATUSES, row, strict=False) if n}
+        out.only_source, out.only_target = list(row[4] or []), list(row[5] or [])
+        matched = out.status.get("matched", 0)
+        if not out.status.get("changed"):
+            out.fields = {col: {"equal": matched, "null_in_source": 0, "null_in_target": 0, "conflicting": 0} for col, _, _ in pairs}
+            return out
+        # Pass 2, over the changed rows only: which fields differ at all, then those fields' counts
+        # and their first samples by source id (a field that never differs is equal in every row).
+        rows = "(SELECT unnest(r) FROM (SELECT unnest(changed_rows) AS r FROM diff_summary))"
+        flags = self.con.execute(f"SELECT {', '.join(f'bool_or({differs[col]})' for col, _, _ in pairs)} FROM {rows}").fetchone()
+        assert flags is not None
+        differing = [col for (col, _, _), flag in zip(pairs, flags, strict=True) if flag]
+        aggregates = []
+        for col in differing:
+            sc, tc, guard = _quote("s_" + col), _quote("t_" + col), guards[col]
+            aggregates += [
+                f"count(*) FILTER (WHERE {sc} IS NOT DISTINCT FROM {tc} OR (true {'AND named IS NULL' if guard else 'AND false'}))",
+                f"count(*) FILTER (WHERE {sc} IS NULL AND {tc} IS NOT NULL{guard})",
+                f"count(*) FILTER (WHERE {sc} IS NOT NULL AND {tc} IS NULL{guard})",
+                f"count(*) FILTER (WHERE {sc} IS NOT NULL AND {tc} IS NOT NULL AND {sc} <> {tc}{guard})",
+                (f"min_by([source_id, sk, CAST({sc} AS VARCHAR), CAST({tc} AS VARCHAR)], source_id, {SAMPLES_PER_FIELD}) "
+                 f"FILTER (WHERE {differs[col]})")]
+        counts = self.con.execute(f"SELECT {', '.join(aggregates)} FROM {rows}").fetchone() if differing else ()
+        assert counts is not None
+        detail = {col: counts[5 * n:5 * n + 5] for n, col in enumerate(differing)}
+        changed_rows = out.status.get("changed", 0)
         for col, _, _ in pairs:
-            c = _quote("c_" + col)
-            guard = " AND s.named IS NOT NULL" if col.startswith("createdBy_") else ""
-            row = self.con.execute(f"""SELECT
-                count(*) FILTER (WHERE s.{c} IS NOT DISTINCT FROM t.{c} OR (true {'AND s.named IS NULL' if guard else 'AND false'})),
-                count(*) FILTER (WHERE s.{c} IS NULL AND t.{c} IS NOT NULL{guard}),
-                count(*) FILTER (WHERE s.{c} IS NOT NULL AND t.{c} IS NULL{guard}),
-                count(*) FILTER (WHERE s.{c} IS NOT NULL AND t.{c} IS NOT NULL AND s.{c} <> t.{c}{guard})
-                FROM src s JOIN tgt t ON s.k = t.k""").fetchone()
-            out.fields[col] = {"equal": row[0], "null_in_source": row[1], "null_in_target": row[2], "conflicting": row[3]}
-            if any(row[1:]):
-                for source_id, key, sv, tv in self.con.execute(
-                        f"SELECT s.source_id, s.k, CAST(s.{c} AS VARCHAR), CAST(t.{c} AS VARCHAR) FROM src s JOIN tgt t ON s.k = t.k "
-                        f"WHERE s.{c} IS DISTINCT FROM t.{c}{guard} ORDER BY s.source_id LIMIT {SAMPLES_PER_FIELD}").fetchall():
-                    out.samples.append({"field": col, "source_id": source_id, "target_id": key, "source": sv, "target": tv})
+            equal, null_in_source, null_in_target, conflicting, samples = detail.get(col, (changed_rows, 0, 0, 0, None))
+            out.fields[col] = {"equal": matched + equal, "null_in_source": null_in_source, "null_in_target": null_in_target, "conflicting": conflicting}
+            for source_id, key, sv, tv in samples or []:
+                out.samples.append({"field": col, "source_id": source_id, "target_id": key, "source": sv, "target": tv})
         return out
 
     def diff_all(self) -> dict[str, ObjectDiff]:
