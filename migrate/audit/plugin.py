@@ -52,11 +52,40 @@ def pytest_configure(config: pytest.Config) -> None:
                          Path(config.getoption("--sign-off")) if config.getoption("--sign-off") else None,
                          command=" ".join(shlex.quote(a) for a in ["pytest", *sys.argv[1:]]),
                          config=Path(config.getoption("--audit-config")) if config.getoption("--audit-config") else None)
+    if inputs.sign_off is not None:
+        load_sign_off(inputs.sign_off)  # a malformed sign-off file is a usage error, before any check runs
     try:
         session = AuditSession(inputs)
     except MigrateError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.pluginmanager.register(AuditPlugin(session), SESSION_NAME)
+
+
+def load_sign_off(path: Path) -> dict[str, dict[str, str]]:
+    """`signoff.toml`: `[confirmed]` with `"<item id>" = { by = "name", at = 2026-11-29 }`; {item id: {by, at}}."""
+    import datetime
+    import tomllib
+
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise pytest.UsageError(f"Cannot read the sign-off file {path}: {exc}.") from None
+    table = data.get("confirmed", {})
+    if not isinstance(table, dict):
+        raise pytest.UsageError(f'{path}: [confirmed] must be a table of "<item id>" = {{ by = "name", at = 2026-11-29 }}.')
+    out = {}
+    for item, entry in table.items():
+        at = entry.get("at") if isinstance(entry, dict) else None
+        if isinstance(at, str):
+            try:
+                at = datetime.date.fromisoformat(at)
+            except ValueError:
+                at = None
+        by = entry.get("by") if isinstance(entry, dict) else None
+        if not (isinstance(by, str) and by.strip()) or not isinstance(at, datetime.date):
+            raise pytest.UsageError(f'{path}: the confirmation of "{item}" needs who and when: "{item}" = {{ by = "name", at = 2026-11-29 }}.')
+        out[item] = {"by": by.strip(), "at": at.isoformat()}
+    return out
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -121,12 +121,13 @@ def test_the_verdict_comes_first_then_the_counts(report: dict[str, Any]) -> None
     verdict = next(attrs for tag, attrs in page.tags if ("id", "verdict") in attrs)
     assert ("class", "verdict FAIL") in verdict
     total = len(run.data["results"])
-    assert f"1 failed · {total - 1} passed" in " ".join(page.text.split())
+    skipped = sum(r["outcome"] == "skipped" for r in run.data["results"])  # the manual items, "to confirm"
+    assert f"1 failed · {total - 1 - skipped} passed · {skipped} skipped" in " ".join(page.text.split())
     summary = page.texts.index("Failed checks")
     assert page.texts[summary + 1] == f"record fields: {run.outcome(FIELD_CHECK)['sentence']} (company)"
     assert summary < page.texts.index("Run") < page.texts.index("Checklist")
     assert list(run.data)[0] == "verdict" and run.data["verdict"] == "FAIL"
-    assert run.data["counts"] == {"failed": 1, "passed": total - 1}
+    assert run.data["counts"] == {"failed": 1, "passed": total - 1 - skipped, "skipped": skipped}
 
 
 def test_the_run_metadata_names_the_inputs_and_no_key(report: dict[str, Any]) -> None:
