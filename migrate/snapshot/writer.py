@@ -88,7 +88,7 @@ class SnapshotWriter:
         shutil.rmtree(self.files_partial, ignore_errors=True)
         try:
             # Bounded memory: a load spills to disk rather than growing with the workspace.
-            self.con = duckdb.connect(str(self.partial), config={"memory_limit": "256MB", "preserve_insertion_order": False, "threads": 2})
+            self.con = duckdb.connect(str(self.partial), config={"memory_limit": "128MB", "preserve_insertion_order": False, "threads": 1})
         except duckdb.Error as exc:
             raise SnapshotError(f"Cannot create {self.partial}: {exc}") from exc
         self.con.execute(BASE_DDL)
