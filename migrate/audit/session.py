@@ -80,6 +80,18 @@ class AuditSession:
         migrated = {r[0] for r in self.source.con.execute("SELECT name_singular FROM objects WHERE snapshotted").fetchall()}
         self.objects = sorted(migrated)
 
+    def mismatches(self, name: str, columns: set[str], evidence: Any) -> dict[str, int]:
+        """Per column of `columns`, the records whose value differs from the source's (conflicting
+        or null on one side); the diff's samples for those columns go into `evidence`."""
+        diff = self.diff(name)
+        wrong = {column: n for column, counts in diff.fields.items()
+                 if column in columns and (n := counts["conflicting"] + counts["null_in_target"] + counts["null_in_source"])}
+        for sample in diff.samples:
+            if sample["field"] in columns:
+                evidence.add(object=name, source_id=sample["source_id"], target_id=sample["target_id"], field=sample["field"],
+                             source=sample["source"], target=sample["target"])
+        return wrong
+
     def allowed(self, check: str, item: str | None = None) -> int:
         """How many differing records the config file tolerates for a check (and object): 0 by default."""
         table = self.thresholds.get(check, {})
