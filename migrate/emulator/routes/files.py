@@ -28,8 +28,6 @@ def _bytes_response(request: Request, data: bytes, mime: str, name: str) -> Resp
     try:
         disposition = f'inline; filename="{name.encode("latin-1").decode("latin-1")}"'
     except UnicodeEncodeError:  # RFC 6266 / 5987: a name outside latin-1 goes percent-encoded
-        from urllib.parse import quote
-
         disposition = f"inline; filename*=UTF-8''{quote(name)}"
     headers = {"Accept-Ranges": "bytes", "Content-Disposition": disposition}
     range_header = request.headers.get("range", "")
