@@ -562,7 +562,7 @@ def demo_command(
             from migrate.demo import audit_migration
 
             audit_code = audit_migration(run)
-            err.print(f"Audit: {'PASS' if audit_code == 0 else 'FAIL'}; report at {run.files['report']}")
+            err.print(f"Audit: {run.verdict or ('PASS' if audit_code == 0 else 'FAIL')}; report at {run.files['report']}")
             if serve if serve is not None else (sys.stdin.isatty() and sys.stdout.isatty()):
                 err.print("Both workspaces stay up; try:")
                 err.print(f"  curl -H 'Authorization: Bearer {source_key}' {source_url}/rest/companies?limit=2")

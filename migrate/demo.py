@@ -47,6 +47,7 @@ class DemoRun:
     plan: Plan | None = None
     applied: ApplySummary | None = None
     files: dict[str, Path] = field(default_factory=dict)
+    verdict: str = ""
 
 
 @contextmanager
@@ -92,9 +93,12 @@ async def run_migration(run: DemoRun, progress: Progress = NULL_PROGRESS) -> Dem
 
 def audit_migration(run: DemoRun) -> int:
     """`pytest checks/` over the demo's snapshots and journal; writes `<workdir>/reports/`."""
+    import json
+
     from migrate.audit.run import run_audit
 
     report_dir = run.workdir / "reports"
     code = run_audit(run.files["source"], run.files["target"], state=run.files["state"], report_dir=report_dir)
     run.files["report"] = report_dir / "audit.html"
+    run.verdict = json.loads((report_dir / "audit.json").read_text(encoding="utf-8")).get("verdict", "FAIL")
     return code
