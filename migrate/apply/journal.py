@@ -134,6 +134,12 @@ class Journal:
                          [obj, [p[0] for p in pairs]])
         self.con.execute("COMMIT")
 
+    def record_source_updated(self, obj: str, stamps: Sequence[tuple[str, str | None]]) -> None:
+        """After a delta patch: the source `updatedAt` the target now reflects (status unchanged)."""
+        if stamps:
+            self.con.execute("UPDATE id_map SET source_updated_at = s.u FROM (SELECT unnest(?::VARCHAR[]) AS i, unnest(?::VARCHAR[]) AS u) s "
+                             "WHERE object = ? AND source_id = s.i", [[i for i, _ in stamps], [u for _, u in stamps], obj])
+
     def mapped(self, obj: str, source_ids: Sequence[str]) -> dict[str, str]:
         if not source_ids:
             return {}

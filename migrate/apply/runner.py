@@ -151,22 +151,22 @@ class Applier:
             self.journal.clear_rejects(name, "create", list(self.journal.mapped(name, [i[0] for i in items])))
 
     async def _update_changed(self, name: str, target: ObjectMeta, builder: PayloadBuilder, records: list[dict[str, Any]], mapped: dict[str, str]) -> None:
-        """Delta: records changed in the source since they were copied are patched in the target."""
+        """Delta: records changed in the source since they were copied are patched in the target
+        (one PATCH each: Twenty has no per-record batch update); the journal is updated once."""
+        remap = self.journal.remapped(v for r in records for c in builder.relation_columns if (v := r.get(c)))
+        patched: list[tuple[str, str | None]] = []
         for record in records:
-            body = {k: v for k, v in builder.build(record, self.journal.remapped(record.get(c) for c in builder.relation_columns)).items()
-                    if k not in ("id", "createdBy", "file")}
+            body = {k: v for k, v in builder.build(record, remap).items() if k not in ("id", "createdBy", "file")}
             try:
                 await writes.update_one(self.client, target.name_plural, mapped[record["id"]], body)
             except TwentyValidationError as exc:
                 message = exc.messages[0] if exc.messages else str(exc)
                 self.journal.reject(Reject(name, record["id"], "update", exc.field, message, hint_for(message)))
                 continue
-            self.journal.record_ids(name, [(record["id"], mapped[record["id"]])], self._status(name, record["id"]), [record.get("updatedAt")])
-            self.summary.updated[name] = self.summary.updated.get(name, 0) + 1
-
-    def _status(self, name: str, source_id: str) -> str:
-        row = self.journal.con.execute("SELECT status FROM id_map WHERE object = ? AND source_id = ?", [name, source_id]).fetchone()
-        return str(row[0]) if row else "created"
+            patched.append((record["id"], record.get("updatedAt")))
+        self.journal.record_source_updated(name, patched)
+        if patched:
+            self.summary.updated[name] = self.summary.updated.get(name, 0) + len(patched)
 
     async def _upload_files(self, record: dict[str, Any], target: ObjectMeta) -> list[dict[str, str]]:
         """Upload an attachment's bytes (kept beside the snapshot) and reference the new files."""

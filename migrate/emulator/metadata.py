@@ -10,6 +10,7 @@ on note targets, task targets and attachments, as Twenty adds them.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from migrate.emulator.datamodel import (
@@ -277,8 +278,6 @@ def update_field(ws: Workspace, field_id: str, update: Any) -> FieldDef:
             changes["options"] = _options(update, field.type, IdMaker(ws.workspace_id), f"{obj.name_singular}.{field.name}")
         elif key in UPDATABLE_FIELD_KEYS:
             changes[UPDATABLE_FIELD_KEYS[key]] = value
-    from dataclasses import replace
-
     new_field = replace(field, **changes)
     objects = dict(ws.objects)
     objects[obj.name_singular] = obj.with_fields(tuple(new_field if f.id == field.id else f for f in obj.fields))
