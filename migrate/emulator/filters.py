@@ -16,8 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Literal
 
-COMPARATORS: tuple[str, ...] = ("eq", "neq", "in", "containsAny", "is", "gt", "gte", "lt",
-                                "lte", "startsWith", "endsWith", "like", "ilike")
+COMPARATORS: tuple[str, ...] = ("eq", "neq", "in", "containsAny", "containsExactly", "is", "gt",
+                                "gte", "lt", "lte", "startsWith", "endsWith", "like", "ilike")
+"""The REST grammar's comparators (`parse-base-filter.util.ts`, newest, in its order). No field type
+lists `containsExactly` among its allowed operators (research note §2), so a leaf using it passes the
+parser and is refused by the per-type check, as in Twenty."""
 
 # Messages of the REST parser (filter-parser-utils/*.util.ts).
 BRACKETS_MESSAGE = "'filter' invalid. {hint} missing in the query"

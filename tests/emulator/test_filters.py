@@ -158,7 +158,7 @@ def test_bracket_balance_messages(text: str, message: str) -> None:
 
 @pytest.mark.parametrize(("text", "message"), [
     ("name[foo]:1", "'filter' invalid for 'name[foo]:1', comparator foo not in eq, neq, in, "
-                    "containsAny, is, gt, gte, lt, lte, startsWith, endsWith, like, ilike"),
+                    "containsAny, containsExactly, is, gt, gte, lt, lte, startsWith, endsWith, like, ilike"),
     ("name:1", "'filter' invalid for 'name:1'. eg: price[gte]:10"),
     ("and(name[eq]:1,)", "'filter' invalid for ''. eg: price[gte]:10"),
     ("id[in]:abc", "'filter' invalid for 'in' operator. Received 'abc' but array value "
@@ -250,6 +250,9 @@ def test_filters_select_expected_rows(conn: sqlite3.Connection, text: str,
                               "like, ilike, startsWith, endsWith"),
     ("tags[containsAny]:[b2b]", 'Operator "containsAny" is not valid for field "tags" of type '
                                 "ARRAY - Allowed operators: containsIlike, is, isEmptyArray"),
+    # containsExactly passes the grammar (parse-base-filter.util.ts) but no type allows it
+    ("tags[containsExactly]:b2b", 'Operator "containsExactly" is not valid for field "tags" of '
+                                  "type ARRAY - Allowed operators: containsIlike, is, isEmptyArray"),
     ("idealCustomerProfile[neq]:true", 'Operator "neq" is not valid for field '
                                        '"idealCustomerProfile" of type BOOLEAN - Allowed '
                                        "operators: eq, is"),

@@ -219,8 +219,6 @@ async def test_malformed_filters_are_refused_with_twentys_message(client: httpx.
     assert_twenty_error(response, 400, "BadRequestException", message)
 
 
-@pytest.mark.xfail(strict=True, reason="the newest FilterComparators enum has containsExactly after containsAny; "
-                   "the emulator's list (and tests/emulator/test_filters.py) lack it")
 async def test_an_unknown_comparator_lists_the_newest_comparators(client: httpx.AsyncClient) -> None:
     """`parse-base-filter.util.ts` (newest, with `containsExactly`), as research note §2 quotes it."""
     response = await client.get("/rest/companies", params={"filter": "name[contains]:Acme"})
