@@ -1,0 +1,113 @@
+"""What the UI's import cannot carry, or carries changed, and what to do about each.
+
+Counted from the files themselves and the source's record counts, so README.txt and stdout name
+real numbers:
+- objects the export never holds (csv.md §3; `capabilities/import-relations.mdx`: note and task
+  targets "not yet supported for import/export", issue #14694): note targets, task targets,
+  attachments (their files: migration guide FAQ "re-upload ... or migrate them via API"), and
+  soft-deleted records (an export lists live records only, csv.md §1.1);
+- columns the import does not offer (`mapping.py`): created/updated by, last update, BlockNote,
+  latitude/longitude, files;
+- values the import rewrites (`packages/twenty-shared/src/utils/spreadsheet-import/`
+  `normalizeSpreadsheetImportRows.ts`: an empty checkbox cell becomes false;
+  `buildRecordFromImportedStructuredRow.ts`: primary e-mails lower-cased, link URLs through
+  `normalizeUrlOrigin`, which lower-cases scheme and host and drops a trailing slash).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from migrate.manual.mapping import ColumnMapping
+from migrate.model import ObjectMeta
+from migrate.snapshot.csv_format import Target
+
+Kind = Literal["not carried", "rewritten"]
+_ORIGIN = re.compile(r"^[a-zA-Z][a-zA-Z\d+.-]*://[^/?#]+")
+
+LINK_OBJECT_LOSSES = {
+    "noteTarget": ("the links of notes to people, companies, opportunities and custom records (note targets)",
+                   "re-link each note from its record page, or carry them with `twenty-migrate apply` (API)"),
+    "taskTarget": ("the links of tasks to people, companies, opportunities and custom records (task targets)",
+                   "re-link each task from its record page, or carry them with `twenty-migrate apply` (API)"),
+    "attachment": ("attachments and their files",
+                   "download them from the source and upload them again on each record, or carry them with "
+                   "`twenty-migrate apply` (API)"),
+}
+COLUMN_TODO = {
+    "createdBy": "none by CSV: the import records itself as creator; the API path (`twenty-migrate apply`) keeps it",
+    "updatedBy": "none by CSV: the server records the importing user",
+    "updatedAt": "none by CSV: the server sets it on every write",
+    "blocknote": "formatting is rebuilt from the Markdown column; check long or formatted notes by eye",
+    "addressLat": "the map position is recomputed by Twenty if at all; re-enter it if you rely on it",
+    "addressLng": "the map position is recomputed by Twenty if at all; re-enter it if you rely on it",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Loss:
+    """One thing the UI path loses or changes: on which object (and field), how many records."""
+
+    kind: Kind
+    object: str
+    field: str | None
+    count: int
+    what: str
+    todo: str
+
+
+def normalize_link_url(url: str) -> str:
+    """`normalizeUrlOrigin`: scheme and host lower-cased, one trailing slash dropped; text that is
+    not an absolute URL stays as it is."""
+    match = _ORIGIN.match(url)
+    if match is None:
+        return url
+    text = match.group(0).lower() + url[match.end():]
+    return text[:-1] if text.endswith("/") else text
+
+
+def link_object_losses(live: dict[str, int]) -> list[Loss]:
+    return [Loss("not carried", name, None, live[name], *LINK_OBJECT_LOSSES[name])
+            for name in LINK_OBJECT_LOSSES if live.get(name)]
+
+
+def deleted_losses(deleted: dict[str, int], exported: Iterable[str]) -> list[Loss]:
+    return [Loss("not carried", name, "deletedAt", deleted[name], "soft-deleted records (an export lists live records only)",
+                 "restore them in the source before exporting if they must move; else nothing to do")
+            for name in exported if deleted.get(name)]
+
+
+def column_losses(obj: ObjectMeta, targets: list[Target], mappings: list[ColumnMapping], rows: list[list[str]]) -> list[Loss]:
+    """Per snapshot column (`createdBy`, `bodyV2_blocknote`, `emails_primaryEmail`, ...): cells
+    in columns left out of the import, and cells the import will rewrite."""
+    found: dict[tuple[Kind, str], tuple[int, str, str]] = {}
+
+    def note(kind: Kind, column: str, count: int, what: str, todo: str) -> None:
+        if count:
+            old = found.get((kind, column))
+            found[(kind, column)] = (max(count, old[0] if old else 0), what, todo)
+
+    for index, (target, mapping) in enumerate(zip(targets, mappings, strict=True)):
+        cells = [row[index] for row in rows]
+        field = target.field
+        label = field.label or field.name
+        if mapping.map_to is None and not target.join:
+            partial = target.sub in ("blocknote", "addressLat", "addressLng")
+            column = f"{field.name}_{target.sub}" if partial else field.name
+            what = f"{label}{' / ' + mapping.header.rsplit(' / ', 1)[-1] if partial else ''}: {mapping.note}"
+            note("not carried", column, sum(1 for c in cells if c), what,
+                 COLUMN_TODO.get(target.sub if partial else field.name, "re-enter the values by hand if you need them"))
+        elif mapping.map_to is not None and field.type == "BOOLEAN" and not target.join:
+            note("rewritten", field.name, sum(1 for c in cells if not c), f"{label}: empty cells become false",
+                 "nothing to do if false is right; else clear the values in the target")
+        elif target.sub == "primaryEmail":
+            note("rewritten", f"{field.name}_primaryEmail", sum(1 for c in cells if c != c.lower()),
+                 f"{label}: primary e-mails are lower-cased", "nothing to do: e-mail addresses compare without case")
+        elif target.sub == "primaryLinkUrl":
+            changed = sum(1 for c in cells if c and normalize_link_url(c) != c)
+            note("rewritten", f"{field.name}_primaryLinkUrl", changed,
+                 f"{label}: URLs get a lower-case scheme and host and lose a trailing slash", "nothing to do: the link is the same")
+    return [Loss(kind, obj.name_singular, column, count, what, todo) for (kind, column), (count, what, todo) in found.items()]
