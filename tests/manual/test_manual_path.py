@@ -179,3 +179,24 @@ def test_an_unknown_member_e_mail_fails_its_batch_and_stops_the_file(source: Sou
                                      ImportFaults(swap_member={owner: "nobody@example.com"})))
     assert results[-1].object == "company" and results[-1].sent == 0
     assert "No unique record found with condition: userEmail = nobody@example.com" in (results[-1].error or "")
+
+
+def test_soft_deleted_records_are_the_named_loss_and_the_target_has_none(source: Source, imported: Imported) -> None:
+    with Snapshot(source.snapshot) as before, Snapshot(imported.target) as after:
+        source_deleted = {name: deleted for name, (_, deleted) in before.counts().items() if deleted}
+        target_deleted = {name: deleted for name, (_, deleted) in after.counts().items() if deleted}
+        plural = {o.name_singular: o.name_plural for o in before.objects()}
+    named = {plural[x["object"]]: x["count"] for x in imported.manifest["losses"] if x["field"] == "deletedAt"}
+    exported = {plural[f["object"]] for f in imported.manifest["files"]}
+    assert named == {p: n for p, n in source_deleted.items() if p in exported} and named
+    assert target_deleted == {}
+
+
+def test_a_pass_that_silently_dropped_rows_is_caught_by_the_comparison(source: Source, imported: Imported, tmp_path: Path) -> None:
+    """The comparison above can fail: the same import with two company rows dropped."""
+    results, target = asyncio.run(_import(imported.folder, new_target(), tmp_path / "t.duckdb",
+                                          ImportFaults(drop_rows={"01-company.csv": {2, 5}})))
+    assert results[0].sent == imported.results[0].sent - 2
+    broken = Imported(imported.folder, imported.manifest, results, target)
+    with pytest.raises(AssertionError, match="company: the target holds other records"):
+        set(_differences(source, broken))
