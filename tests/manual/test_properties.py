@@ -100,3 +100,30 @@ def test_splitting_loses_no_row_duplicates_none_keeps_order_header_and_quoting(
         read_back += raw.rows
     assert read_back == rows
     assert len(parts) == max(1, -(-len(rows) // cap))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.floats(allow_nan=False, allow_infinity=False))
+def test_numbers_read_back_exactly_and_match_the_reference_writer(value: float) -> None:
+    """`number_text` is JavaScript's `String(number)`: it reads back to the same double, and the
+    fixture's independent `js_number` writes the same text."""
+    from migrate.manual.js_text import number_text
+    from tests.snapshot.twenty_csv_export import js_number
+
+    text = number_text(value)
+    assert float(text) == value and text == js_number(value)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-2**53, 2**53) | st.floats(allow_nan=False, allow_infinity=False) | cells,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(cells, inner, max_size=4), max_leaves=8)
+
+
+@settings(max_examples=80, deadline=None)
+@given(json_values)
+def test_json_text_is_json_that_reads_back_to_the_same_value(value: object) -> None:
+    import json
+
+    from migrate.manual.js_text import json_text
+
+    assert json.loads(json_text(value), parse_int=float) == value  # JS prints big doubles as integers
