@@ -200,3 +200,13 @@ def test_a_pass_that_silently_dropped_rows_is_caught_by_the_comparison(source: S
     broken = Imported(imported.folder, imported.manifest, results, target)
     with pytest.raises(AssertionError, match="company: the target holds other records"):
         set(_differences(source, broken))
+
+
+def test_without_the_id_column_records_get_new_ids_and_relations_by_id_cannot_connect(source: Source, imported: Imported,
+                                                                                      tmp_path: Path) -> None:
+    """Why README.txt maps `Id`: with new ids, the first `<Relation> / Id` column points at a
+    source id the target does not have, and the UI's import drops that batch and stops."""
+    results, _ = asyncio.run(_import(imported.folder, new_target(), tmp_path / "t.duckdb", ImportFaults(no_ids=True)))
+    assert results[0].error is None and results[0].sent == imported.results[0].sent
+    assert results[-1].file == "02-contract.csv" and results[-1].sent == 0
+    assert "Can't connect to company. No unique record found with condition: id = " in (results[-1].error or "")

@@ -80,6 +80,8 @@ class ImportFaults:
     swap_member: dict[str, str] = field(default_factory=dict)
     unmapped: set[tuple[str, str]] = field(default_factory=set)
     twice_without_ids: set[str] = field(default_factory=set)
+    no_ids: bool = False
+    """Every file imported with its Id column unmapped: records get new ids."""
 
 
 @dataclass(slots=True)
@@ -206,6 +208,8 @@ class UiImport:
         self.members = {m.email: m.id for m in await self.client.members() if m.email}
         results = []
         for entry in manifest["files"]:
+            if self.faults.no_ids:
+                entry = {**entry, "columns": [{**c, "map_to": None} if c["map_to"] == "Id" else c for c in entry["columns"]]}
             results.append(await self.import_file(folder / entry["file"], entry))
             if entry["file"] in self.faults.twice_without_ids:
                 again = {**entry, "columns": [c for c in entry["columns"] if c["map_to"] != "Id"]}
