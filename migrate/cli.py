@@ -322,9 +322,9 @@ def prepare_csv_command(
         for line in lines:
             typer.echo(line)
     typer.echo(f"{len(result.files)} files; import them in order as {out / 'README.txt'} says; {result.changes} changes in {out / 'changes.csv'}")
-    if result.unmapped:
-        ids = sorted({u.member_id for u in result.unmapped})
-        err.print(f"{len(result.unmapped)} member cells hold {len(ids)} ids no source member has ({', '.join(ids[:5])}); their rows are in "
+    if result.unmapped_cells:
+        ids = sorted(result.unmapped_ids)
+        err.print(f"{result.unmapped_cells} member cells hold {len(ids)} ids no source member has ({', '.join(ids[:5])}); their rows are in "
                   f"{out / 'unmapped-members.csv'}. Give --fallback-owner EMAIL or a --members file and run prepare-csv again.",
                   highlight=False, markup=False)
         raise typer.Exit(EXIT_FAILED)

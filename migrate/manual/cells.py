@@ -75,6 +75,66 @@ def _rows(path: Path, text: str) -> Iterator[list[str]]:
                          path=str(path), row=reader.line_num) from None
 
 
+class RawReader:
+    """A CSV export read row by row, cells untouched: `header`, `bom`, then `rows()` once."""
+
+    def __init__(self, path: Path) -> None:
+        check_utf8(path)
+        self.path = path
+        self.handle = path.open("r", encoding="utf-8", newline="")
+        self.bom = self.handle.read(1) == BOM
+        if not self.bom:
+            self.handle.seek(0)
+        self.reader = csv.reader(self.handle, strict=True)
+        first = next(self._cells(), None)
+        if first is None:
+            self.handle.close()
+            raise InputError(f"{path.name} is empty; expected a header row. Export the view again.", path=str(path))
+        self.header: list[str] = first
+
+    def _cells(self) -> Iterator[list[str]]:
+        try:
+            for cells in self.reader:
+                if cells:
+                    yield cells
+        except csv.Error as exc:
+            raise InputError(f"{self.path.name} has broken quoting near line {self.reader.line_num} ({exc}); export the view "
+                             "again.", path=str(self.path), row=self.reader.line_num) from None
+
+    def rows(self) -> Iterator[list[str]]:
+        return self._cells()
+
+    def close(self) -> None:
+        self.handle.close()
+
+    def __enter__(self) -> RawReader:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+class RawWriter:
+    """A CSV file written row by row under a `.partial` name, renamed into place by `close()`."""
+
+    def __init__(self, path: Path, header: list[str], *, bom: bool) -> None:
+        self.path = path
+        self.header = header
+        self.partial = path.with_name(path.name + ".partial")
+        self.handle = self.partial.open("w", encoding="utf-8", newline="")
+        self.handle.write((BOM if bom else "") + format_row(header))
+        self.count = 0
+
+    def add(self, row: list[str]) -> None:
+        self.handle.write(format_row(row))
+        self.count += 1
+
+    def close(self) -> int:
+        self.handle.close()
+        self.partial.replace(self.path)
+        return self.count
+
+
 def write_text(path: Path, header: list[str], rows: Iterable[list[str]], *, bom: bool) -> int:
     """Write a CSV file (written whole, then renamed); returns the number of data rows."""
     partial = path.with_name(path.name + ".partial")

@@ -34,14 +34,34 @@ def safe_cell(value: object) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
+class SafeCsv:
+    """A CSV file for people (changes.csv, unmapped-members.csv): formula-safe cells, written as
+    rows come, renamed into place by `close()`."""
+
+    def __init__(self, path: Path, header: Iterable[str]) -> None:
+        self.path = path
+        self.partial = path.with_name(path.name + ".partial")
+        self.handle = self.partial.open("w", encoding="utf-8", newline="")
+        self.out = csv.writer(self.handle)
+        self.out.writerow(list(header))
+        self.count = 0
+
+    def add(self, values: Iterable[object]) -> None:
+        self.out.writerow([safe_cell(v) for v in values])
+        self.count += 1
+
+    def close(self) -> int:
+        self.handle.close()
+        self.partial.replace(self.path)
+        return self.count
+
+
+def change_row(c: Change) -> tuple[object, ...]:
+    return (c.file, c.row, c.column, c.old, c.new, c.reason)
+
+
 def write_changes(path: Path, changes: Iterable[Change]) -> int:
-    partial = path.with_name(path.name + ".partial")
-    count = 0
-    with partial.open("w", encoding="utf-8", newline="") as handle:
-        out = csv.writer(handle)
-        out.writerow(HEADER)
-        for c in changes:
-            out.writerow([safe_cell(v) for v in (c.file, c.row, c.column, c.old, c.new, c.reason)])
-            count += 1
-    partial.replace(path)
-    return count
+    out = SafeCsv(path, HEADER)
+    for c in changes:
+        out.add(change_row(c))
+    return out.close()

@@ -17,7 +17,7 @@ real numbers:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -80,34 +80,50 @@ def deleted_losses(deleted: dict[str, int], exported: Iterable[str]) -> list[Los
             for name in exported if deleted.get(name)]
 
 
-def column_losses(obj: ObjectMeta, targets: list[Target], mappings: list[ColumnMapping], rows: list[list[str]]) -> list[Loss]:
-    """Per snapshot column (`createdBy`, `bodyV2_blocknote`, `emails_primaryEmail`, ...): cells
-    in columns left out of the import, and cells the import will rewrite."""
-    found: dict[tuple[Kind, str], tuple[int, str, str]] = {}
+class ColumnLosses:
+    """Per snapshot column (`createdBy`, `bodyV2_blocknote`, `emails_primaryEmail`, ...), counted
+    row by row: cells in columns left out of the import, and cells the import will rewrite."""
 
-    def note(kind: Kind, column: str, count: int, what: str, todo: str) -> None:
-        if count:
-            old = found.get((kind, column))
-            found[(kind, column)] = (max(count, old[0] if old else 0), what, todo)
+    def __init__(self, obj: ObjectMeta, targets: list[Target], mappings: list[ColumnMapping]) -> None:
+        self.obj = obj
+        self.rules: list[tuple[int, Kind, str, str, str, Callable[[str], bool]]] = []
+        self.counts: dict[tuple[Kind, str], int] = {}
+        self.texts: dict[tuple[Kind, str], tuple[str, str]] = {}
+        for index, (target, mapping) in enumerate(zip(targets, mappings, strict=True)):
+            rule = _rule(target, mapping)
+            if rule is not None:
+                self.rules.append((index, *rule))
 
-    for index, (target, mapping) in enumerate(zip(targets, mappings, strict=True)):
-        cells = [row[index] for row in rows]
-        field = target.field
-        label = field.label or field.name
-        if mapping.map_to is None and not target.join:
-            partial = target.sub in ("blocknote", "addressLat", "addressLng")
-            column = f"{field.name}_{target.sub}" if partial else field.name
-            what = f"{label}{' / ' + mapping.header.rsplit(' / ', 1)[-1] if partial else ''}: {mapping.note}"
-            note("not carried", column, sum(1 for c in cells if c), what,
-                 COLUMN_TODO.get(target.sub if partial else field.name, "re-enter the values by hand if you need them"))
-        elif mapping.map_to is not None and field.type == "BOOLEAN" and not target.join:
-            note("rewritten", field.name, sum(1 for c in cells if not c), f"{label}: empty cells become false",
-                 "nothing to do if false is right; else clear the values in the target")
-        elif target.sub == "primaryEmail":
-            note("rewritten", f"{field.name}_primaryEmail", sum(1 for c in cells if c != c.lower()),
-                 f"{label}: primary e-mails are lower-cased", "nothing to do: e-mail addresses compare without case")
-        elif target.sub == "primaryLinkUrl":
-            changed = sum(1 for c in cells if c and normalize_link_url(c) != c)
-            note("rewritten", f"{field.name}_primaryLinkUrl", changed,
-                 f"{label}: URLs get a lower-case scheme and host and lose a trailing slash", "nothing to do: the link is the same")
-    return [Loss(kind, obj.name_singular, column, count, what, todo) for (kind, column), (count, what, todo) in found.items()]
+    def add(self, row: list[str]) -> None:
+        hit: set[tuple[Kind, str]] = set()
+        for index, kind, column, what, todo, counts in self.rules:
+            if (kind, column) not in hit and counts(row[index]):
+                hit.add((kind, column))
+                self.counts[(kind, column)] = self.counts.get((kind, column), 0) + 1
+            self.texts.setdefault((kind, column), (what, todo))
+
+    def losses(self) -> list[Loss]:
+        return [Loss(kind, self.obj.name_singular, column, n, *self.texts[(kind, column)])
+                for (kind, column), n in self.counts.items() if n]
+
+
+def _rule(target: Target, mapping: ColumnMapping) -> tuple[Kind, str, str, str, Callable[[str], bool]] | None:
+    field = target.field
+    label = field.label or field.name
+    if mapping.map_to is None and not target.join:
+        partial = target.sub in ("blocknote", "addressLat", "addressLng")
+        column = f"{field.name}_{target.sub}" if partial else field.name
+        what = f"{label}{' / ' + mapping.header.rsplit(' / ', 1)[-1] if partial else ''}: {mapping.note}"
+        todo = COLUMN_TODO.get((target.sub or "") if partial else field.name, "re-enter the values by hand if you need them")
+        return "not carried", column, what, todo, bool
+    if mapping.map_to is not None and field.type == "BOOLEAN" and not target.join:
+        return ("rewritten", field.name, f"{label}: empty cells become false",
+                "nothing to do if false is right; else clear the values in the target", lambda c: not c)
+    if target.sub == "primaryEmail":
+        return ("rewritten", f"{field.name}_primaryEmail", f"{label}: primary e-mails are lower-cased",
+                "nothing to do: e-mail addresses compare without case", lambda c: c != c.lower())
+    if target.sub == "primaryLinkUrl":
+        return ("rewritten", f"{field.name}_primaryLinkUrl",
+                f"{label}: URLs get a lower-case scheme and host and lose a trailing slash", "nothing to do: the link is the same",
+                lambda c: bool(c) and normalize_link_url(c) != c)
+    return None

@@ -93,36 +93,55 @@ def find_member_columns(obj: ObjectMeta, header: list[str], user_email_label: st
     return found
 
 
-def add_member_emails(file: str, header: list[str], rows: Iterable[list[str]], columns: list[MemberColumn],
-                      directory: MemberDirectory) -> tuple[list[str], list[list[str]], list[Change], list[Unmapped]]:
-    """The header and rows with an e-mail column after each member column; the changes made, and
-    the ids left unmapped (their e-mail cell stays empty)."""
-    after = {c.index: c for c in columns}
-    new_header: list[str] = []
-    for index, cell in enumerate(header):
-        new_header.append(cell)
-        if index in after:
-            new_header.append(after[index].email_header)
-    changes = [Change(file, 0, c.email_header, "", c.email_header, f"column added after '{c.header}' for the member's e-mail")
-               for c in columns]
-    unmapped: list[Unmapped] = []
-    out_rows: list[list[str]] = []
-    for number, row in enumerate(rows, start=1):
+class MemberRewriter:
+    """Adds the e-mail cells to one file's rows, one row at a time (a file may not fit in memory)."""
+
+    def __init__(self, file: str, header: list[str], columns: list[MemberColumn], directory: MemberDirectory) -> None:
+        self.file = file
+        self.after = {c.index: c for c in columns}
+        self.directory = directory
+        self.header: list[str] = []
+        for index, cell in enumerate(header):
+            self.header.append(cell)
+            if index in self.after:
+                self.header.append(self.after[index].email_header)
+        self.header_changes = [Change(file, 0, c.email_header, "", c.email_header,
+                                      f"column added after '{c.header}' for the member's e-mail") for c in columns]
+
+    def rewrite(self, number: int, row: list[str]) -> tuple[list[str], list[Change], list[Unmapped]]:
+        """Row `number` (1 = first under the header) with its e-mail cells, and what was done."""
         new_row: list[str] = []
+        changes: list[Change] = []
+        unmapped: list[Unmapped] = []
         for index, cell in enumerate(row):
             new_row.append(cell)
-            column = after.get(index)
+            column = self.after.get(index)
             if column is None:
                 continue
             member_id = cell.strip()
             email = ""
             if member_id:
-                found = directory.lookup(member_id)
+                found = self.directory.lookup(member_id)
                 if found is None:
-                    unmapped.append(Unmapped(file, number, column.header, member_id))
+                    unmapped.append(Unmapped(self.file, number, column.header, member_id))
                 else:
                     email = guard(found[0])
-                    changes.append(Change(file, number, column.email_header, member_id, found[0], found[1]))
+                    changes.append(Change(self.file, number, column.email_header, member_id, found[0], found[1]))
             new_row.append(email)
+        return new_row, changes, unmapped
+
+
+def add_member_emails(file: str, header: list[str], rows: Iterable[list[str]], columns: list[MemberColumn],
+                      directory: MemberDirectory) -> tuple[list[str], list[list[str]], list[Change], list[Unmapped]]:
+    """The header and rows with an e-mail column after each member column; the changes made, and
+    the ids left unmapped (their e-mail cell stays empty)."""
+    rewriter = MemberRewriter(file, header, columns, directory)
+    changes = list(rewriter.header_changes)
+    unmapped: list[Unmapped] = []
+    out_rows: list[list[str]] = []
+    for number, row in enumerate(rows, start=1):
+        new_row, added, missing = rewriter.rewrite(number, row)
         out_rows.append(new_row)
-    return new_header, out_rows, changes, unmapped
+        changes += added
+        unmapped += missing
+    return rewriter.header, out_rows, changes, unmapped

@@ -72,10 +72,10 @@ def readme_text(result: PrepareResult, model: SourceModel) -> str:
     rewritten = [x for x in result.losses if x.kind == "rewritten"]
     lines += ["", "WHAT THE IMPORT CANNOT CARRY", *(loss_lines(carried) or ["- nothing"])]
     lines += ["", "WHAT THE IMPORT CHANGES ON THE WAY", *(loss_lines(rewritten) or ["- nothing"])]
-    if result.unmapped:
-        ids = sorted({u.member_id for u in result.unmapped})
+    if result.unmapped_cells:
+        ids = sorted(result.unmapped_ids)
         lines += ["", "MEMBER IDS WITHOUT AN E-MAIL (their e-mail cells are empty)",
-                  f"- {len(result.unmapped)} cells hold {len(ids)} member ids that no source member has: {', '.join(ids)}.",
+                  f"- {result.unmapped_cells} cells hold {len(ids)} member ids that no source member has: {', '.join(ids)}.",
                   "  Rows: unmapped-members.csv. Run prepare-csv again with --fallback-owner EMAIL, or with a",
                   "  members.toml, before importing."]
     elif result.fallback:

@@ -13,13 +13,22 @@ from collections.abc import Sequence
 IMPORT_ROW_CAP = 10_000
 
 
-def split_rows(rows: Sequence[list[str]], max_rows: int = IMPORT_ROW_CAP) -> list[list[list[str]]]:
-    """Consecutive parts of at most `max_rows` rows, in order; one (possibly empty) part at least."""
+def part_sizes(total: int, max_rows: int = IMPORT_ROW_CAP) -> list[int]:
+    """How many rows each part holds: full parts of `max_rows`, then the rest; one part at least."""
     if max_rows < 1:
         raise ValueError(f"max_rows must be at least 1, not {max_rows}")
-    if not rows:
-        return [[]]
-    return [list(rows[start:start + max_rows]) for start in range(0, len(rows), max_rows)]
+    if total <= 0:
+        return [0]
+    return [min(max_rows, total - start) for start in range(0, total, max_rows)]
+
+
+def split_rows(rows: Sequence[list[str]], max_rows: int = IMPORT_ROW_CAP) -> list[list[list[str]]]:
+    """Consecutive parts of at most `max_rows` rows, in order; one (possibly empty) part at least."""
+    parts, start = [], 0
+    for size in part_sizes(len(rows), max_rows):
+        parts.append(list(rows[start:start + size]))
+        start += size
+    return parts
 
 
 def part_name(stem: str, part: int, parts: int) -> str:
