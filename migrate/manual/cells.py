@@ -16,6 +16,7 @@ import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Self
 
 from migrate.errors import InputError
 from migrate.snapshot.from_csv import check_utf8
@@ -107,7 +108,7 @@ class RawReader:
     def close(self) -> None:
         self.handle.close()
 
-    def __enter__(self) -> RawReader:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc_info: object) -> None:

@@ -99,7 +99,7 @@ def header_line(columns: list[ExportColumn]) -> str:
 def _iso_instant(text: str) -> str:
     """`Date.prototype.toISOString()` of a stored instant: UTC, milliseconds, `Z`."""
     try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(text)
     except ValueError:
         return text
     if moment.tzinfo is None:

@@ -13,7 +13,7 @@ import math
 from typing import Any
 
 
-def number_text(value: float | int) -> str:
+def number_text(value: float) -> str:
     """`String(value)` in JavaScript for a finite number (ECMAScript Number::toString).
 
     Python's `repr` gives the same shortest round-trip digits; only the layout differs."""

@@ -34,8 +34,8 @@ LINK_OBJECT_LOSSES = {
     "taskTarget": ("the links of tasks to people, companies, opportunities and custom records (task targets)",
                    "re-link each task from its record page, or carry them with `twenty-migrate apply` (API)"),
     "attachment": ("attachments and their files",
-                   "download them from the source and upload them again on each record, or carry them with "
-                   "`twenty-migrate apply` (API)"),
+                   ("download them from the source and upload them again on each record, or carry them with "
+                   "`twenty-migrate apply` (API)")),
 }
 COLUMN_TODO = {
     "createdBy": "none by CSV: the import records itself as creator; the API path (`twenty-migrate apply`) keeps it",
@@ -66,7 +66,7 @@ def normalize_link_url(url: str) -> str:
     if match is None:
         return url
     text = match.group(0).lower() + url[match.end():]
-    return text[:-1] if text.endswith("/") else text
+    return text.removesuffix("/")
 
 
 def link_object_losses(live: dict[str, int]) -> list[Loss]:

@@ -14,6 +14,7 @@ cells is touched; the export's U+200D guard stays as written.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import shutil
@@ -134,7 +135,7 @@ def prepare_csv(csv_dir: Path, model: SourceModel, out: Path, *, overrides: dict
         total = _check_rows(path, obj)
         progress.set_total(task, total)
         _prepare_file(run, path, obj, f"{step:0{width}d}-{name}", step, total, pending, second_name, directory, email_label,
-                      lambda n, t=task: progress.advance(t, n))
+                      functools.partial(progress.advance, task))
     result.changes = run.changes.close()
     if run.unmapped is not None:
         run.unmapped.close()

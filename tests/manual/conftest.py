@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from migrate.emulator.app import Emulator
+from migrate.errors import TwentyError
 from migrate.manual.export import ExportSummary, export_from_api
 from migrate.model import ObjectMeta
 from migrate.snapshot.from_api import snapshot_from_api
@@ -42,7 +43,7 @@ async def _read(folder: Path) -> Source:
             try:
                 async for page, _ in client.iter_pages(obj.name_plural):
                     records += [r for r in page if not r.get("deletedAt")]
-            except Exception:  # noqa: BLE001 - objects the REST API does not list
+            except TwentyError:  # objects the REST API does not list
                 continue
             live[obj.name_singular] = records
         summary = await export_from_api(client, folder / "exports")

@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from migrate.manual.export import exportable_objects, export_from_snapshot
+from migrate.manual.export import export_from_snapshot, exportable_objects
 from migrate.manual.js_text import number_text
 from migrate.snapshot.from_csv import snapshot_from_csv
 from migrate.snapshot.tables import record_columns

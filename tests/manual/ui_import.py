@@ -141,7 +141,7 @@ def normalize_url_origin(url: str) -> str:
     if match is None:
         return url
     text = match.group(0).lower() + url[match.end():]
-    return text[:-1] if text.endswith("/") else text
+    return text.removesuffix("/")
 
 
 def _json_list(text: str) -> list[Any]:
@@ -166,7 +166,7 @@ def _scalar(f: FieldMeta, text: str) -> tuple[bool, Any]:
     if kind in ("NUMBER", "NUMERIC"):
         return True, _number(text)
     if kind == "DATE_TIME":
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+        moment = datetime.fromisoformat(text).astimezone(UTC)
         return True, moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
     if kind in ("ARRAY", "MULTI_SELECT"):
         values = _json_list(text) if text.startswith("[") else [v.strip() for v in text.split(",") if v.strip()]
