@@ -69,7 +69,11 @@ def normalize_link_url(url: str) -> str:
     return text.removesuffix("/")
 
 
-def link_object_losses(live: dict[str, int]) -> list[Loss]:
+def link_object_losses(live: dict[str, int] | None) -> list[Loss]:
+    """Note targets, task targets and attachments the source holds; with no counts (a schema.json
+    source) all three are named with an unknown count (-1)."""
+    if live is None:
+        return [Loss("not carried", name, None, -1, *LINK_OBJECT_LOSSES[name]) for name in LINK_OBJECT_LOSSES]
     return [Loss("not carried", name, None, live[name], *LINK_OBJECT_LOSSES[name])
             for name in LINK_OBJECT_LOSSES if live.get(name)]
 

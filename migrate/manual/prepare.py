@@ -123,7 +123,7 @@ def prepare_csv(csv_dir: Path, model: SourceModel, out: Path, *, overrides: dict
     steps = len(order) + sum(1 for name in order if deferred_fields.get(name))
     width = max(2, len(str(steps)))
     result = PrepareResult(out, fallback=fallback, max_rows=max_rows)
-    result.losses = link_object_losses(model.live) + deleted_losses(model.deleted, order)
+    result.losses = link_object_losses(model.live if model.counted else None) + deleted_losses(model.deleted, order)
     run = _Run(result, SafeCsv(out / "changes.csv", HEADER))
     second_step = len(order)
     for step, name in enumerate(order, start=1):
@@ -210,7 +210,8 @@ def _prepare_file(run: _Run, path: Path, obj: ObjectMeta, stem: str, step: int, 
     run.change(Change(path.name, 0, "", path.name, ", ".join(names), "renamed: the number gives the import order" + (
         f"; split: the import takes at most {result.max_rows} rows a file" if len(names) > 1 else "")))
     if second is not None and second_name:
-        second_map = [map_column(h, bound[i].target, set()) for h, i in zip(second.header, (id_index, *indexes), strict=True)]
+        second_map = [ColumnMapping(second.header[0], "Id", f"finds the {obj.name_singular} imported at step {step}")]
+        second_map += [map_column(header[i], bound[i].target, set()) for i in indexes]
         second_step = int(second_name.split("-", 1)[0])
         result.files.append(PreparedFile(second_name, obj.name_singular, obj.label_plural or obj.name_plural, second_step, 1, 1,
                                          second.close(), True, second_map))

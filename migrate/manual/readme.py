@@ -22,7 +22,7 @@ def loss_lines(losses: Iterable[Loss]) -> list[str]:
         groups.setdefault((loss.kind, field, loss.what, loss.todo), []).append(loss)
     lines = []
     for (_, field, what, todo), items in groups.items():
-        total = sum(x.count for x in items)
+        total = "an unknown number of records" if any(x.count < 0 for x in items) else str(sum(x.count for x in items))
         where = ", ".join(f"{x.object} {x.count}" for x in items) if len(items) > 1 or field else items[0].object
         lines.append(f"- {total} ({where}){' ' + field if field else ''}: {what}. What to do: {todo}.")
     return lines

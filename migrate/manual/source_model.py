@@ -19,12 +19,13 @@ LINK_OBJECTS = ("noteTarget", "taskTarget", "attachment")
 @dataclass(frozen=True, slots=True)
 class SourceModel:
     """The source's objects and members; live and soft-deleted record counts by singular name
-    (empty when read from a schema.json, which holds no records)."""
+    (`counted` is False when read from a schema.json, which holds no records)."""
 
     objects: list[ObjectMeta]
     members: list[Member]
     live: dict[str, int] = field(default_factory=dict)
     deleted: dict[str, int] = field(default_factory=dict)
+    counted: bool = True
 
 
 def model_from_file(path: Path) -> SourceModel:
@@ -32,13 +33,14 @@ def model_from_file(path: Path) -> SourceModel:
     objects, members = load_schema(Path(path))
     live: dict[str, int] = {}
     deleted: dict[str, int] = {}
-    if Path(path).suffix.lower() != ".json":
+    counted = Path(path).suffix.lower() != ".json"
+    if counted:
         by_plural = {o.name_plural: o.name_singular for o in objects}
         with Snapshot(Path(path)) as snap:
             for plural, (records, gone) in snap.counts().items():
                 live[by_plural[plural]] = records - gone
                 deleted[by_plural[plural]] = gone
-    return SourceModel(objects, members, live, deleted)
+    return SourceModel(objects, members, live, deleted, counted)
 
 
 async def model_from_api(client: TwentyClient) -> SourceModel:

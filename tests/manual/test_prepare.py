@@ -79,7 +79,9 @@ def test_ids_without_a_member_are_listed_with_their_rows_and_the_command_fails(s
                 for n, r in enumerate(source.live[name], start=1) if r.get(key) == zoe]
     assert sorted((r["file"], r["row"], r["column"]) for r in listed) == sorted(expected) and expected
     assert {r["member_id"] for r in listed} == {zoe}
-    assert "MEMBER IDS WITHOUT AN E-MAIL" in (out / "README.txt").read_text(encoding="utf-8")
+    readme = (out / "README.txt").read_text(encoding="utf-8")
+    assert "MEMBER IDS WITHOUT AN E-MAIL" in readme
+    assert "- an unknown number of records (noteTarget): the links of notes" in readme, "a schema.json holds no counts"
 
     again = runner.invoke(app, ["prepare-csv", "--csv-dir", str(source.exports), "--source", str(schema), "--out", str(out),
                                 "--fallback-owner", "tim@apple.dev", "--quiet"])
