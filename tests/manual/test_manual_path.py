@@ -210,3 +210,21 @@ def test_without_the_id_column_records_get_new_ids_and_relations_by_id_cannot_co
     assert results[0].error is None and results[0].sent == imported.results[0].sent
     assert results[-1].file == "02-contract.csv" and results[-1].sent == 0
     assert "Can't connect to company. No unique record found with condition: id = " in (results[-1].error or "")
+
+
+def test_an_import_in_passes_leaves_later_objects_empty_until_their_step(source: Source, imported: Imported, tmp_path: Path) -> None:
+    """`steps` imports a pass at a time, as a person does between two audits."""
+    target = new_target()
+
+    async def passes() -> tuple[list[FileResult], dict[str, tuple[int, int]], list[FileResult]]:
+        async with connect(target) as client:
+            first = await ui_import(imported.folder, client, steps={1})
+            await snapshot_from_api(client, tmp_path / "pass1.duckdb")
+            rest = await ui_import(imported.folder, client, steps=set(range(2, 100)))
+        with Snapshot(tmp_path / "pass1.duckdb") as snap:
+            return first, snap.counts(), rest
+
+    first, counts, rest = asyncio.run(passes())
+    assert [r.file for r in first] == ["01-company.csv"] and first[0].error is None
+    assert counts["companies"][0] == first[0].sent and counts["people"][0] == 0
+    assert [r.error for r in rest] == [None] * len(rest) and len(first) + len(rest) == len(imported.results)

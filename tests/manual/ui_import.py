@@ -31,6 +31,7 @@ import csv
 import io
 import json
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -201,13 +202,16 @@ class UiImport:
         self.objects: dict[str, ObjectMeta] = {}
         self.members: dict[str, str] = {}
 
-    async def run(self, folder: Path) -> list[FileResult]:
-        """Import every file of `folder` in the README's order; stop at the first failed file."""
+    async def run(self, folder: Path, steps: Collection[int] | None = None) -> list[FileResult]:
+        """Import the files of `folder` in the README's order (only those of `steps`, for an import
+        in several passes); stop at the first failed file."""
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
         self.objects = {o.name_singular: o for o in await self.client.objects()}
         self.members = {m.email: m.id for m in await self.client.members() if m.email}
         results = []
         for entry in manifest["files"]:
+            if steps is not None and entry["step"] not in steps:
+                continue
             if self.faults.no_ids:
                 entry = {**entry, "columns": [{**c, "map_to": None} if c["map_to"] == "Id" else c for c in entry["columns"]]}
             results.append(await self.import_file(folder / entry["file"], entry))
@@ -308,9 +312,11 @@ class UiImport:
         raise ImportRefused(f"connect by {where} is not reproduced by this helper")
 
 
-async def ui_import(folder: Path, client: TwentyClient, faults: ImportFaults | None = None) -> list[FileResult]:
-    """Import a prepared folder file by file, as a person following README.txt would."""
-    return await UiImport(client, faults).run(folder)
+async def ui_import(folder: Path, client: TwentyClient, faults: ImportFaults | None = None,
+                    steps: Collection[int] | None = None) -> list[FileResult]:
+    """Import a prepared folder file by file, as a person following README.txt would; `steps`
+    limits a pass to some of the README's steps (e.g. `{1, 2}`: companies, then the next object)."""
+    return await UiImport(client, faults).run(folder, steps)
 
 
 __all__ = ["FileResult", "ImportFaults", "ImportRefused", "offered_fields", "ui_import"]
