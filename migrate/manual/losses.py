@@ -84,6 +84,26 @@ def deleted_losses(deleted: dict[str, int], exported: Iterable[str]) -> list[Los
             for name in exported if deleted.get(name)]
 
 
+def missing_file_losses(live: dict[str, int], candidates: Iterable[str], exported: Iterable[str]) -> list[Loss]:
+    """Objects holding live records in the source that have no file among the exports."""
+    have = set(exported)
+    return [Loss("not carried", name, None, live[name], "records of an object with no file in the exports folder",
+                 f"export it (\u22ee -> Export view, or `twenty-migrate export-csv`), put {name}.csv beside the others and run "
+                 "prepare-csv again")
+            for name in sorted(candidates) if live.get(name) and name not in have]
+
+
+def short_file_loss(name: str, rows: int, live: int) -> Loss | None:
+    """A file with fewer rows than the source's live records: the UI's export stops silently near
+    20 000 rows (csv.md §1.7: `EXPORT_TABLE_DATA_DEFAULT_PAGE_SIZE` x `maximumRequests`), or the view
+    was filtered, or records were added since."""
+    if rows >= live:
+        return None
+    return Loss("not carried", name, "rows", live - rows, f"records missing from {name}.csv: it has {rows} rows, the source "
+                f"{live} live records (the UI's export stops near 20 000 rows, or the view was filtered)",
+                "export the missing records (several filtered views, or `twenty-migrate export-csv`) and run prepare-csv again")
+
+
 class ColumnLosses:
     """Per snapshot column (`createdBy`, `bodyV2_blocknote`, `emails_primaryEmail`, ...), counted
     row by row: cells in columns left out of the import, and cells the import will rewrite."""

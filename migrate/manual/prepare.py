@@ -25,7 +25,15 @@ from pathlib import Path
 from migrate.errors import InputError
 from migrate.manual.cells import RawReader, RawWriter
 from migrate.manual.changes import HEADER, Change, SafeCsv, change_row
-from migrate.manual.losses import ColumnLosses, Loss, deleted_losses, link_object_losses
+from migrate.manual.export import exportable_objects
+from migrate.manual.losses import (
+    ColumnLosses,
+    Loss,
+    deleted_losses,
+    link_object_losses,
+    missing_file_losses,
+    short_file_loss,
+)
 from migrate.manual.mapping import ColumnMapping, email_mapping, map_column
 from migrate.manual.member_columns import (
     MEMBER_OBJECT,
@@ -124,6 +132,7 @@ def prepare_csv(csv_dir: Path, model: SourceModel, out: Path, *, overrides: dict
     width = max(2, len(str(steps)))
     result = PrepareResult(out, fallback=fallback, max_rows=max_rows)
     result.losses = link_object_losses(model.live if model.counted else None) + deleted_losses(model.deleted, order)
+    result.losses += missing_file_losses(model.live, (o.name_singular for o in exportable_objects(model.objects)), order)
     run = _Run(result, SafeCsv(out / "changes.csv", HEADER))
     second_step = len(order)
     for step, name in enumerate(order, start=1):
@@ -133,6 +142,9 @@ def prepare_csv(csv_dir: Path, model: SourceModel, out: Path, *, overrides: dict
         second_step += bool(pending)
         task = progress.start(obj.name_plural, None)
         total = _check_rows(path, obj)
+        short = short_file_loss(name, total, model.live[name]) if model.counted and name in model.live else None
+        if short is not None:
+            result.losses.append(short)
         progress.set_total(task, total)
         _prepare_file(run, path, obj, f"{step:0{width}d}-{name}", step, total, pending, second_name, directory, email_label,
                       functools.partial(progress.advance, task))

@@ -133,3 +133,21 @@ def test_the_commands_read_a_live_source_by_url(served: str, source: Source, tmp
     assert "The UI's import cannot carry:" in prepared.output and "(noteTarget)" in prepared.output
     assert SOURCE_KEY not in prepared.output + exported.output
     assert (tmp_path / "import" / "01-company.csv").exists()
+
+
+def test_a_missing_export_and_a_file_cut_short_are_named_with_what_to_do(source: Source, tmp_path: Path) -> None:
+    """csv.md §1.7: the UI's export stops silently near 20 000 rows; a forgotten object loses all."""
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    for path in source.exports.iterdir():
+        if path.name != "opportunity.csv":
+            (folder / path.name).write_bytes(path.read_bytes())
+    text = (folder / "person.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    (folder / "person.csv").write_text("".join(text[:-3]), encoding="utf-8")
+    result = prepare_csv(folder, model_from_file(source.snapshot), tmp_path / "import")
+    named = {(x.object, x.field): x for x in result.losses}
+    assert named[("opportunity", None)].count == len(source.live["opportunity"])
+    assert named[("person", "rows")].count == 3
+    readme = (tmp_path / "import" / "README.txt").read_text(encoding="utf-8")
+    assert "records of an object with no file in the exports folder" in readme and "put opportunity.csv beside" in readme
+    assert f"it has {len(source.live['person']) - 3} rows" in readme
