@@ -51,6 +51,6 @@ async def _read(folder: Path) -> Source:
 
 
 @pytest.fixture(scope="session")
-def source(tmp_path_factory: pytest.TempPathFactory) -> Source:
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Source:
     """The emulator's demo workspace, snapshotted and exported once per session."""
     return asyncio.run(_read(tmp_path_factory.mktemp("manual")))

@@ -22,22 +22,22 @@ from tests.snapshot.twenty_csv_export import export_csv, js_number
 NOT_IN_ANY_EXPORT = {"position", "deletedAt"}
 
 
-def test_every_object_with_live_records_gets_one_file_named_after_it(source: Source) -> None:
-    expected = {f"{o.name_singular}.csv" for o in exportable_objects(source.objects.values()) if source.live.get(o.name_singular)}
-    assert sorted(p.name for p in source.exports.iterdir()) == sorted(expected)
+def test_every_object_with_live_records_gets_one_file_named_after_it(demo: Source) -> None:
+    expected = {f"{o.name_singular}.csv" for o in exportable_objects(demo.objects.values()) if demo.live.get(o.name_singular)}
+    assert sorted(p.name for p in demo.exports.iterdir()) == sorted(expected)
     assert {"company.csv", "person.csv", "opportunity.csv", "note.csv", "task.csv", "project.csv", "contract.csv",
             "invoice.csv"} <= expected
     assert "noteTarget.csv" not in expected and "attachment.csv" not in expected
-    assert source.summary.files == {name: len(source.live[name[:-4]]) for name in expected}
+    assert demo.summary.files == {name: len(demo.live[name[:-4]]) for name in expected}
 
 
-def test_each_file_is_byte_for_byte_the_ui_s_e5_export(source: Source) -> None:
-    for path in source.exports.iterdir():
-        obj = source.objects[path.stem]
-        expected = export_csv(obj, source.live[path.stem], "E5").encode("utf-8")
+def test_each_file_is_byte_for_byte_the_ui_s_e5_export(demo: Source) -> None:
+    for path in demo.exports.iterdir():
+        obj = demo.objects[path.stem]
+        expected = export_csv(obj, demo.live[path.stem], "E5").encode("utf-8")
         actual = path.read_bytes()
         assert actual == expected, f"{path.name}: first difference at byte {_first_difference(actual, expected)}"
-    assert (source.exports / "person.csv").read_bytes().startswith("\ufeffId,".encode())
+    assert (demo.exports / "person.csv").read_bytes().startswith("\ufeffId,".encode())
 
 
 def _first_difference(a: bytes, b: bytes) -> int:
@@ -49,30 +49,30 @@ def test_numbers_are_written_as_javascript_writes_them(value: float) -> None:
     assert number_text(value) == js_number(value)
 
 
-def test_the_exports_read_back_through_snapshot_csv_dir_give_the_api_snapshot_s_live_records(source: Source, tmp_path: Path) -> None:
+def test_the_exports_read_back_through_snapshot_csv_dir_give_the_api_snapshot_s_live_records(demo: Source, tmp_path: Path) -> None:
     out = tmp_path / "csv.duckdb"
-    snapshot_from_csv(source.exports, source.snapshot, out)
-    _assert_same_live_records(source, out)
+    snapshot_from_csv(demo.exports, demo.snapshot, out)
+    _assert_same_live_records(demo, out)
 
 
-def test_exporting_from_a_snapshot_gives_the_same_records(source: Source, tmp_path: Path) -> None:
+def test_exporting_from_a_snapshot_gives_the_same_records(demo: Source, tmp_path: Path) -> None:
     """`--source snapshot.duckdb`: rows in id order, values as the snapshot stores them."""
-    summary = export_from_snapshot(source.snapshot, tmp_path / "exports")
-    assert summary.files == source.summary.files
+    summary = export_from_snapshot(demo.snapshot, tmp_path / "exports")
+    assert summary.files == demo.summary.files
     out = tmp_path / "csv.duckdb"
-    snapshot_from_csv(tmp_path / "exports", source.snapshot, out)
-    _assert_same_live_records(source, out)
+    snapshot_from_csv(tmp_path / "exports", demo.snapshot, out)
+    _assert_same_live_records(demo, out)
 
 
-def _assert_same_live_records(source: Source, csv_snapshot: Path) -> None:
+def _assert_same_live_records(demo: Source, csv_snapshot: Path) -> None:
     con = duckdb.connect()
-    con.execute(f"ATTACH '{source.snapshot}' AS api (READ_ONLY)")
+    con.execute(f"ATTACH '{demo.snapshot}' AS api (READ_ONLY)")
     con.execute(f"ATTACH '{csv_snapshot}' AS csv (READ_ONLY)")
-    for path in source.exports.iterdir():
-        obj = source.objects[path.stem]
+    for path in demo.exports.iterdir():
+        obj = demo.objects[path.stem]
         columns = [f'"{c.name}"' for c in record_columns(obj) if c.name not in NOT_IN_ANY_EXPORT]
         api = f'SELECT {", ".join(columns)} FROM api.records."{obj.name_singular}" WHERE "deletedAt" IS NULL'
         csv = f'SELECT {", ".join(columns)} FROM csv.records."{obj.name_singular}"'
         for left, right in ((api, csv), (csv, api)):
             assert con.execute(f"{left} EXCEPT ALL {right}").fetchall() == [], obj.name_singular
-        assert con.execute(f"SELECT count(*) FROM ({csv})").fetchone() == (len(source.live[obj.name_singular]),)
+        assert con.execute(f"SELECT count(*) FROM ({csv})").fetchone() == (len(demo.live[obj.name_singular]),)

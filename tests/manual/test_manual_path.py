@@ -57,9 +57,9 @@ async def _import(folder: Path, target: Emulator, out: Path, faults: ImportFault
 
 
 @pytest.fixture(scope="module")
-def imported(source: Source, tmp_path_factory: pytest.TempPathFactory) -> Imported:
+def imported(demo: Source, tmp_path_factory: pytest.TempPathFactory) -> Imported:
     work = tmp_path_factory.mktemp("manual-path")
-    prepare_csv(source.exports, model_from_file(source.snapshot), work / "import", max_rows=40)
+    prepare_csv(demo.exports, model_from_file(demo.snapshot), work / "import", max_rows=40)
     results, target = asyncio.run(_import(work / "import", new_target(), work / "target.duckdb"))
     manifest = json.loads((work / "import" / "manifest.json").read_text(encoding="utf-8"))
     return Imported(work / "import", manifest, results, target)
@@ -86,14 +86,14 @@ def _member_emails(path: Path) -> dict[str, str]:
         return {m.id: (m.email or "") for m in snap.members()}
 
 
-def _differences(source: Source, imported: Imported) -> Iterator[tuple[str, str | None]]:
+def _differences(demo: Source, imported: Imported) -> Iterator[tuple[str, str | None]]:
     """(object, column) for every value that differs between the source's live records and the
     target's; (object, None) for an object whose records are missing from the target."""
-    source_members, target_members = _member_emails(source.snapshot), _member_emails(imported.target)
+    source_members, target_members = _member_emails(demo.snapshot), _member_emails(imported.target)
     exported = {f["object"] for f in imported.manifest["files"]}
-    with Snapshot(source.snapshot) as snap:
+    with Snapshot(demo.snapshot) as snap:
         objects = {o.name_singular: o for o in snap.objects()}
-        counts = {name: snap_count for name, snap_count in ((o.name_singular, _rows(source.snapshot, o.name_singular))
+        counts = {name: snap_count for name, snap_count in ((o.name_singular, _rows(demo.snapshot, o.name_singular))
                                                              for o in objects.values() if o.name_singular in (*exported, "noteTarget",
                                                                                                               "taskTarget", "attachment"))}
     for name, before in counts.items():
@@ -133,8 +133,8 @@ def _explained(losses: list[dict[str, Any]], name: str, column: str | None) -> b
     return False
 
 
-def test_the_target_holds_every_record_and_differs_exactly_where_readme_says(source: Source, imported: Imported) -> None:
-    differences = set(_differences(source, imported))
+def test_the_target_holds_every_record_and_differs_exactly_where_readme_says(demo: Source, imported: Imported) -> None:
+    differences = set(_differences(demo, imported))
     losses = imported.manifest["losses"]
     unexplained = sorted((n, c) for n, c in differences if not _explained(losses, n, c))
     assert unexplained == [], "differences README.txt does not name"
@@ -159,10 +159,10 @@ def test_readme_names_every_loss_and_every_mapping_of_the_manifest(imported: Imp
                        for line in lines), (entry["file"], column)
 
 
-def test_a_readme_mapping_the_import_does_not_offer_is_refused(source: Source, tmp_path: Path) -> None:
+def test_a_readme_mapping_the_import_does_not_offer_is_refused(demo: Source, tmp_path: Path) -> None:
     """The helper checks README's right-hand side against the target's offered fields."""
     folder = tmp_path / "import"
-    prepare_csv(source.exports, model_from_file(source.snapshot), folder)
+    prepare_csv(demo.exports, model_from_file(demo.snapshot), folder)
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     manifest["files"][0]["columns"][1]["map_to"] = "Creation date / Year"
     (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
@@ -170,10 +170,10 @@ def test_a_readme_mapping_the_import_does_not_offer_is_refused(source: Source, t
         asyncio.run(_import(folder, new_target(), tmp_path / "t.duckdb"))
 
 
-def test_an_unknown_member_e_mail_fails_its_batch_and_stops_the_file(source: Source, tmp_path: Path) -> None:
+def test_an_unknown_member_e_mail_fails_its_batch_and_stops_the_file(demo: Source, tmp_path: Path) -> None:
     """csv.md §2.7: a connect to a member the target lacks fails the whole batch of 200."""
     folder = tmp_path / "import"
-    prepare_csv(source.exports, model_from_file(source.snapshot), folder)
+    prepare_csv(demo.exports, model_from_file(demo.snapshot), folder)
     owner = next(m.email for m in DEMO_MEMBERS if m.email == "tim@apple.dev")
     results, _ = asyncio.run(_import(folder, new_target(), tmp_path / "t.duckdb",
                                      ImportFaults(swap_member={owner: "nobody@example.com"})))
@@ -181,8 +181,8 @@ def test_an_unknown_member_e_mail_fails_its_batch_and_stops_the_file(source: Sou
     assert "No unique record found with condition: userEmail = nobody@example.com" in (results[-1].error or "")
 
 
-def test_soft_deleted_records_are_the_named_loss_and_the_target_has_none(source: Source, imported: Imported) -> None:
-    with Snapshot(source.snapshot) as before, Snapshot(imported.target) as after:
+def test_soft_deleted_records_are_the_named_loss_and_the_target_has_none(demo: Source, imported: Imported) -> None:
+    with Snapshot(demo.snapshot) as before, Snapshot(imported.target) as after:
         source_deleted = {name: deleted for name, (_, deleted) in before.counts().items() if deleted}
         target_deleted = {name: deleted for name, (_, deleted) in after.counts().items() if deleted}
         plural = {o.name_singular: o.name_plural for o in before.objects()}
@@ -192,17 +192,17 @@ def test_soft_deleted_records_are_the_named_loss_and_the_target_has_none(source:
     assert target_deleted == {}
 
 
-def test_a_pass_that_silently_dropped_rows_is_caught_by_the_comparison(source: Source, imported: Imported, tmp_path: Path) -> None:
+def test_a_pass_that_silently_dropped_rows_is_caught_by_the_comparison(demo: Source, imported: Imported, tmp_path: Path) -> None:
     """The comparison above can fail: the same import with two company rows dropped."""
     results, target = asyncio.run(_import(imported.folder, new_target(), tmp_path / "t.duckdb",
                                           ImportFaults(drop_rows={"01-company.csv": {2, 5}})))
     assert results[0].sent == imported.results[0].sent - 2
     broken = Imported(imported.folder, imported.manifest, results, target)
     with pytest.raises(AssertionError, match="company: the target holds other records"):
-        set(_differences(source, broken))
+        set(_differences(demo, broken))
 
 
-def test_without_the_id_column_records_get_new_ids_and_relations_by_id_cannot_connect(source: Source, imported: Imported,
+def test_without_the_id_column_records_get_new_ids_and_relations_by_id_cannot_connect(demo: Source, imported: Imported,
                                                                                       tmp_path: Path) -> None:
     """Why README.txt maps `Id`: with new ids, the first `<Relation> / Id` column points at a
     source id the target does not have, and the UI's import drops that batch and stops."""
@@ -212,7 +212,7 @@ def test_without_the_id_column_records_get_new_ids_and_relations_by_id_cannot_co
     assert "Can't connect to company. No unique record found with condition: id = " in (results[-1].error or "")
 
 
-def test_an_import_in_passes_leaves_later_objects_empty_until_their_step(source: Source, imported: Imported, tmp_path: Path) -> None:
+def test_an_import_in_passes_leaves_later_objects_empty_until_their_step(demo: Source, imported: Imported, tmp_path: Path) -> None:
     """`steps` imports a pass at a time, as a person does between two audits."""
     target = new_target()
 
