@@ -238,6 +238,107 @@ def snapshot_info(
     out.print(f"{members} workspace members")
 
 
+@app.command("export-csv")
+def export_csv_command(
+    source: Annotated[str, typer.Option("--source", help="The source's URL (key in TWENTY_SOURCE_API_KEY), or a snapshot (.duckdb).")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for the files, one <object>.csv per object with records.")] = Path("exports"),
+    rate: RateOption = 90.0,
+    quiet: QuietOption = False,
+    debug: DebugOption = False,
+) -> None:
+    """Export every object with records (custom ones too), every field, as the UI's newest "Export view" writes it.
+
+    Example: TWENTY_SOURCE_API_KEY=... twenty-migrate export-csv --source https://crm.example.com --out exports/
+    """
+    from migrate.cli_progress import RichProgress
+    from migrate.manual.export import export_from_snapshot
+    from migrate.progress import NULL_PROGRESS
+
+    with reported(debug), (RichProgress(err) if not quiet else _null_context(NULL_PROGRESS)) as progress:
+        if source.startswith(("http://", "https://")):
+            summary = run_async(lambda: _export_api(source, rate, out, progress))
+        else:
+            if not Path(source).exists():
+                raise ConfigError(f"--source {source} is neither a URL nor an existing snapshot file.")
+            summary = export_from_snapshot(Path(source), out, progress=progress)
+    for name, rows in summary.files.items():
+        typer.echo(f"{out / name}: {rows} records")
+    if summary.empty:
+        typer.echo(f"no records, no file: {', '.join(summary.empty)}")
+    typer.echo(f"{len(summary.files)} files, {summary.records} records in {summary.seconds:.1f} s; next: twenty-migrate prepare-csv --csv-dir {out}")
+
+
+@contextmanager
+def _null_context(value: T) -> Iterator[T]:
+    yield value
+
+
+async def _export_api(url: str, rate: float, out: Path, progress: Any) -> Any:
+    from migrate.manual.export import export_from_api
+    from migrate.settings import ClientSettings, Endpoint
+    from migrate.twenty.client import TwentyClient
+
+    async with TwentyClient(Endpoint(url, read_api_key("TWENTY_SOURCE_API_KEY")), ClientSettings(requests_per_minute=rate)) as client:
+        return await export_from_api(client, out, progress=progress)
+
+
+@app.command("prepare-csv")
+def prepare_csv_command(
+    csv_dir: Annotated[Path, typer.Option("--csv-dir", help="The folder of CSV files exported from the source (export-csv or the UI).")],
+    source: Annotated[str, typer.Option("--source", help="The source's URL (key in TWENTY_SOURCE_API_KEY), a snapshot (.duckdb) or a schema.json: data model and members.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for the files to import, README.txt and changes.csv.")] = Path("import"),
+    members_file: Annotated[Path | None, typer.Option("--members", help="members.toml: [members] \"source e-mail\" = \"target e-mail\".")] = None,
+    fallback_owner: Annotated[str | None, typer.Option("--fallback-owner", help="E-mail written for member ids no source member has.")] = None,
+    max_rows: Annotated[int, typer.Option("--max-rows", help="Rows per file at most (the UI's import takes 10000).")] = 10_000,
+    rate: RateOption = 90.0,
+    quiet: QuietOption = False,
+    debug: DebugOption = False,
+) -> None:
+    """Make the exports ready for the UI's "Import records": member e-mail columns, dependency order, parts under the cap, README.txt.
+
+    Exit codes: 0 ready; 1 some member ids have no e-mail (listed; give --fallback-owner or --members); 2 usage error.
+    Example: twenty-migrate prepare-csv --csv-dir exports/ --source source.duckdb --out import/
+    """
+    from migrate.cli_progress import RichProgress
+    from migrate.manual.prepare import prepare_csv
+    from migrate.manual.readme import loss_lines
+    from migrate.manual.source_model import model_from_file
+    from migrate.plan.members import load_overrides
+    from migrate.progress import NULL_PROGRESS
+
+    with reported(debug):
+        overrides = load_overrides(members_file) if members_file else {}
+        if source.startswith(("http://", "https://")):
+            model = run_async(lambda: _source_model(source, rate))
+        else:
+            model = model_from_file(Path(source))
+        with RichProgress(err) if not quiet else _null_context(NULL_PROGRESS) as progress:
+            result = prepare_csv(csv_dir, model, out, overrides=overrides, fallback=fallback_owner, max_rows=max_rows, progress=progress)
+    for f in result.files:
+        typer.echo(f"{out / f.file}: {f.rows} rows -> {f.label_plural}" + (" (second pass)" if f.second_pass else ""))
+    lines = loss_lines(x for x in result.losses if x.kind == "not carried")
+    if lines:
+        typer.echo("The UI's import cannot carry:")
+        for line in lines:
+            typer.echo(line)
+    typer.echo(f"{len(result.files)} files; import them in order as {out / 'README.txt'} says; {result.changes} changes in {out / 'changes.csv'}")
+    if result.unmapped_cells:
+        ids = sorted(result.unmapped_ids)
+        err.print(f"{result.unmapped_cells} member cells hold {len(ids)} ids no source member has ({', '.join(ids[:5])}); their rows are in "
+                  f"{out / 'unmapped-members.csv'}. Give --fallback-owner EMAIL or a --members file and run prepare-csv again.",
+                  highlight=False, markup=False)
+        raise typer.Exit(EXIT_FAILED)
+
+
+async def _source_model(url: str, rate: float) -> Any:
+    from migrate.manual.source_model import model_from_api
+    from migrate.settings import ClientSettings, Endpoint
+    from migrate.twenty.client import TwentyClient
+
+    async with TwentyClient(Endpoint(url, read_api_key("TWENTY_SOURCE_API_KEY")), ClientSettings(requests_per_minute=rate)) as client:
+        return await model_from_api(client)
+
+
 SourceOption = Annotated[str, typer.Option("--source", help="The source: a snapshot file, or a URL (key in TWENTY_SOURCE_API_KEY), snapshotted to --source-out first.")]
 TargetOption = Annotated[str, typer.Option("--target", help="The target's URL (key in TWENTY_TARGET_API_KEY).")]
 StateOption = Annotated[Path, typer.Option("--state", help="The journal: ids, batches, rejects.")]
