@@ -21,7 +21,8 @@ def test_emulator_coverage_file_is_current() -> None:
 def test_every_command_has_help_with_an_example_and_is_in_the_readme() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     runner = CliRunner()
-    commands = ["snapshot", "snapshot-info", "plan", "apply", "rollback", "id-map", "audit", "demo"]
+    commands = ["snapshot", "snapshot-info", "plan", "apply", "rollback", "id-map", "audit", "demo",
+                "export-csv", "prepare-csv"]
     for command in commands:
         result = runner.invoke(app, [command, "--help"])
         assert result.exit_code == 0, command
