@@ -40,6 +40,9 @@ log = logging.getLogger(__name__)
 SUPPORTED_VERSIONS = ((1, 0), (3, 0))
 """Twenty versions this tool reads and writes: from 1.0 (inclusive) to 3.0 (exclusive)."""
 
+_CLIENT_CONFIG_KEYS = ("appVersion", "authProviders", "billing", "isMultiWorkspaceEnabled")
+"""Keys of `GET /client-config` (`core-modules/client-config/client-config.entity.ts`): one must be there for a Twenty server."""
+
 _FIELD_IN_MESSAGE = re.compile(r'field "([\w.]+)"|"(\w+)" field')
 
 
@@ -158,6 +161,9 @@ class TwentyClient:
             code = code or (graphql_errors[0].get("extensions") or {}).get("code")
         said = messages[0] if messages else response.reason_phrase
         where = f"{method} {self.endpoint.url}{path}" + (f" ({context['object_name']}" + (f" {context['record_id']}" if context.get("record_id") else "") + ")" if context.get("object_name") else "")
+        if status == 401 and "expired" in said.lower():
+            return TwentyAuthError(f"{self.endpoint.url} refused the API key on {where} ({status} {said}): the key has expired. Create a new "
+                                   "key in Twenty (Settings → APIs & Webhooks) and put it in the environment variable.", **context)
         if status == 401 or code in ("UNAUTHENTICATED", "FORBIDDEN_EXCEPTION"):
             return TwentyAuthError(f"{self.endpoint.url} refused the API key on {where} ({status} {said}); check that the key is valid, not expired, and for this workspace.", **context)
         if status == 402 or code == "QUOTA_EXHAUSTED":
@@ -184,9 +190,15 @@ class TwentyClient:
         """`appVersion` from the public `GET /client-config` (may be empty on dev servers)."""
         # The first contact fails fast (two attempts): a wrong URL or a server that is down should
         # not take the full retry budget of a migration already under way to be reported.
-        body = await self.request("GET", "/client-config", authenticated=False, retry=2)
-        if not isinstance(body, dict):
-            raise TwentyUnreachable(f"{self.endpoint.url}/client-config did not answer like a Twenty server; check the URL.", url=self.endpoint.url)
+        not_twenty = (f"{self.endpoint.url} does not look like a Twenty server: GET /client-config, which every Twenty server answers, "
+                      "{got}. Check the URL: the address Twenty answers on, without a path (e.g. https://api.twenty.com).")
+        try:
+            body = await self.request("GET", "/client-config", authenticated=False, retry=2)
+        except (TwentyNotFound, TwentyValidationError) as exc:
+            raise TwentyUnreachable(not_twenty.format(got=f"got {exc.status} {exc.messages[0] if exc.messages else ''}".strip()),
+                                    url=self.endpoint.url) from exc
+        if not isinstance(body, dict) or not any(key in body for key in _CLIENT_CONFIG_KEYS):
+            raise TwentyUnreachable(not_twenty.format(got="got JSON without Twenty's client configuration"), url=self.endpoint.url)
         version = body.get("appVersion")
         return str(version) if version else None
 
