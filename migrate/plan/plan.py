@@ -163,7 +163,8 @@ def _explain(plan: Plan, matches: list[MemberMatch]) -> None:
                    else "invite them to the target, map them in members.toml")
             plan.blocking.append(f"{sentence}: {fix}, or pass --fallback-owner EMAIL.")
     for c in plan.conflicts:
-        plan.warnings.append(f"{c['object']}.{c['field']}: {c['detail']}.")
+        plan.warnings.append(f"{c['object']}.{c['field']}: {c['detail']}; to bring them, give the target's field the source's type "
+                             "(or remove it, and the plan creates it) and plan again.")
     for c in plan.missing:
         if c["field"] == "*":
             records = plan.counts.get(c["object"], {}).get("records", 0)

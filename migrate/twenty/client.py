@@ -161,11 +161,8 @@ class TwentyClient:
             code = code or (graphql_errors[0].get("extensions") or {}).get("code")
         said = messages[0] if messages else response.reason_phrase
         where = f"{method} {self.endpoint.url}{path}" + (f" ({context['object_name']}" + (f" {context['record_id']}" if context.get("record_id") else "") + ")" if context.get("object_name") else "")
-        if status == 401 and "expired" in said.lower():
-            return TwentyAuthError(f"{self.endpoint.url} refused the API key on {where} ({status} {said}): the key has expired. Create a new "
-                                   "key in Twenty (Settings → APIs & Webhooks) and put it in the environment variable.", **context)
         if status == 401 or code in ("UNAUTHENTICATED", "FORBIDDEN_EXCEPTION"):
-            return TwentyAuthError(f"{self.endpoint.url} refused the API key on {where} ({status} {said}); check that the key is valid, not expired, and for this workspace.", **context)
+            return self._auth_error(f"{where} ({status} {said})", said, context)
         if status == 402 or code == "QUOTA_EXHAUSTED":
             return TwentyQuotaExhausted(f"{self.endpoint.url} says the workspace's quota is used up on {where} ({status} {said}); retrying cannot help: raise the plan's allowance, then run again.", **context)
         if status == 429:
@@ -185,6 +182,14 @@ class TwentyClient:
             kind, advice = TwentyValidationError, "the server refused the input; correct it and run again (retrying as is cannot help)"
         return kind(f"{where} failed with {status}: {said}; {advice}.", status=status, code=code, messages=messages, method=method, path=path, field=field, **context)
 
+    def _auth_error(self, where: str, said: str, context: dict[str, Any]) -> TwentyAuthError:
+        """A refused key; an expired one says so (Twenty's 401 `Token has expired.`, `jwt-wrapper.service.ts`)."""
+        if "expired" in said.lower():
+            advice = ": the key has expired. Create a new key in Twenty (Settings → APIs & Webhooks) and put it in the environment variable."
+        else:
+            advice = "; check that the key is valid, not expired, and for this workspace."
+        return TwentyAuthError(f"{self.endpoint.url} refused the API key on {where}{advice}", **context)
+
     # reads --------------------------------------------------------------------------------
     async def server_version(self) -> str | None:
         """`appVersion` from the public `GET /client-config` (may be empty on dev servers)."""
@@ -197,6 +202,8 @@ class TwentyClient:
         except (TwentyNotFound, TwentyValidationError) as exc:
             raise TwentyUnreachable(not_twenty.format(got=f"got {exc.status} {exc.messages[0] if exc.messages else ''}".strip()),
                                     url=self.endpoint.url) from exc
+        except TwentyAuthError as exc:  # the path is public on every Twenty: asking for a key means a wrong URL
+            raise TwentyUnreachable(not_twenty.format(got="asked for a key"), url=self.endpoint.url) from exc
         if not isinstance(body, dict) or not any(key in body for key in _CLIENT_CONFIG_KEYS):
             raise TwentyUnreachable(not_twenty.format(got="got JSON without Twenty's client configuration"), url=self.endpoint.url)
         version = body.get("appVersion")
@@ -223,7 +230,8 @@ class TwentyClient:
             first = errors[0]
             code = (first.get("extensions") or {}).get("code")
             if code == "UNAUTHENTICATED" or code == "FORBIDDEN":
-                raise TwentyAuthError(f"{self.endpoint.url} refused the API key on {endpoint}: {first.get('message')}", url=self.endpoint.url)
+                raise self._auth_error(f"POST {self.endpoint.url}{endpoint} ({first.get('message')})", str(first.get("message")),
+                                       {"url": self.endpoint.url})
             raise TwentyValidationError(f"POST {endpoint} failed: {first.get('message')}", status=200, code=code,
                                         messages=[e.get("message", "") for e in errors], method="POST", path=endpoint, url=self.endpoint.url)
         return body["data"]  # type: ignore[no-any-return]
