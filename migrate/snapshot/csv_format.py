@@ -287,7 +287,8 @@ def _options(field: FieldMeta) -> dict[str, str]:
 
 def _option_error(field: FieldMeta) -> CellError:
     values = [o["value"] for o in field.options or () if isinstance(o, dict) and "value" in o]
-    return CellError(f"is not an option of {field.name} (options: {', '.join(values)})")
+    return CellError(f"is not an option of {field.name} (options: {', '.join(values)}; if it is meant, add it to the field in Twenty "
+                     "and save the schema again)")
 
 
 def _select(field: FieldMeta) -> Callable[[str], Any]:

@@ -27,7 +27,7 @@ def check_format(path: Path, info: dict[str, Any]) -> None:
     else:
         upgrade = ""
     raise SnapshotFileError(
-        f"{path} was written in snapshot format {found} (tool {tool}); this twenty-migrate {__version__} reads format {FORMAT_VERSION}. "
+        f"{path} was written in snapshot format {found if found is not None else '(none recorded)'} (tool {tool}); this twenty-migrate {__version__} reads format {FORMAT_VERSION}. "
         f"Take the snapshot again with this version (`twenty-migrate snapshot`){upgrade}.", path=str(path))
 
 
