@@ -6,6 +6,10 @@ with counts and sample ids, so that the person can export the missing records to
 cells. Common in CSV snapshots: `person.csv` names companies whose export was filtered or cut
 at 20 000 rows (csv.md §6.2). Member references are the member map's job, not this one's.
 
+Twins on a unique key: two source records with one primary e-mail, domain or custom unique
+value (compared without case). The target keeps the key unique, so `apply` matches the later
+record to the first and copies none of its own values: said here, before it happens.
+
 Amounts without a currency code: copied as they are (the target then holds the same amount
 with no code, as the source does), and announced, since "1 500" of no currency is rarely meant.
 """
@@ -19,6 +23,8 @@ from migrate.snapshot.reader import Snapshot
 from migrate.snapshot.tables import record_table
 
 MEMBER_OBJECT = "workspaceMember"
+UNIQUE_SUBFIELD = {"EMAILS": "primaryEmail", "LINKS": "primaryLinkUrl", "PHONES": "primaryPhoneNumber"}
+"""The sub-field a unique composite is unique on (as `apply.batches` matches)."""
 
 
 def dangling_references(snap: Snapshot, objects: list[ObjectMeta]) -> list[dict[str, Any]]:
@@ -66,4 +72,26 @@ def amounts_without_currency(snap: Snapshot, objects: list[ObjectMeta]) -> list[
             if count:
                 out.append(f"{count} {obj.name_singular} records have a {field.name} amount without a currency code (e.g. {', '.join(sample)}); "
                            "they are copied without one. Fill in the code in the source (e.g. USD) and snapshot again if that is not meant.")
+    return out
+
+
+def unique_twins(snap: Snapshot, objects: list[ObjectMeta]) -> list[str]:
+    """One warning per unique key that two or more live source records share."""
+    out = []
+    for obj in objects:
+        for field in obj.fields:
+            if not field.is_unique or field.name == "id" or field.type in ("RELATION", "MORPH_RELATION"):
+                continue
+            sub = UNIQUE_SUBFIELD.get(field.type)
+            column = f'"{field.name}_{sub}"' if sub else f'"{field.name}"'
+            key = f"lower(trim(CAST({column} AS VARCHAR)))"
+            groups, records, sample = snap.con.execute(
+                f"SELECT count(*), coalesce(sum(n), 0), first(k || ': ' || array_to_string(ids, ', ') ORDER BY k) FROM ("
+                f"SELECT {key} AS k, count(*) AS n, list(CAST(id AS VARCHAR) ORDER BY id)[1:3] AS ids FROM {record_table(obj.name_singular)} "
+                f'WHERE {column} IS NOT NULL AND {key} <> \'\' AND "deletedAt" IS NULL GROUP BY k HAVING count(*) > 1)').fetchone()  # type: ignore[misc]
+            if groups:
+                name = f"{field.name}.{sub}" if sub else field.name
+                out.append(f"{records} {obj.name_singular} records share a {name} with another (e.g. {sample}); the target keeps it unique, "
+                           "so each later record is matched to the first and its own values are not copied. Merge or correct them in the "
+                           "source and snapshot again.")
     return out

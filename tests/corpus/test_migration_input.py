@@ -241,3 +241,22 @@ def test_an_object_the_target_lacks_is_announced_with_the_records_that_stay_behi
             "Activate or create dashboard in the target") in m.plan.text
     assert m.counts == {"company": {"created": 1, "matched": 0, "rejected": 0, "skipped": 0}}
     assert len(rows_of(emulator, "company")) == data_rows(folder / "company.csv")
+
+
+def test_two_source_records_with_one_unique_e_mail_are_announced_before_one_is_matched_to_the_other(
+        schema_for: Any, target: tuple[Emulator, str], tmp_path: Path) -> None:
+    """Marie twice (e-mail in two cases): the target keeps primary e-mails unique, so apply matches
+    the second to the first; the plan says so beforehand and the id map shows where she went."""
+    emulator, url = target
+    folder = case("unique-twins-in-source")
+    m = migrate(folder, schema_for(folder), url, tmp_path)
+    assert m.apply is not None and m.apply.code == 0, m.plan.output
+    assert ("2 person records share a emails.primaryEmail with another (e.g. marie@acme.test: 00000000-0000-4000-8000-0000000000a1, "
+            "00000000-0000-4000-8000-0000000000a2); the target keeps it unique, so each later record is matched to the first") in m.plan.text
+    assert_nothing_lost(folder, m)
+    assert m.counts["person"] == {"created": 2, "matched": 1, "rejected": 0, "skipped": 0}
+    ids = cli("id-map", "--state", str(tmp_path / "state.duckdb"), "--out", str(tmp_path / "ids.csv"))
+    assert ids.code == 0, ids.output
+    rows = {r["source_id"][-2:]: (r["target_id"][-2:], r["status"]) for r in csv.DictReader((tmp_path / "ids.csv").read_text(encoding="utf-8").splitlines())}
+    assert rows == {"a1": ("a1", "created"), "a2": ("a1", "matched"), "a3": ("a3", "created")}
+    assert len(rows_of(emulator, "person")) == 2
