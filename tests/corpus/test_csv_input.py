@@ -46,6 +46,8 @@ REFUSED = [
                  id="wrong-type-boolean"),
     pytest.param("wrong-types/amount-with-comma", ["column 'ARR / Amount' (company.annualRecurringRevenue_amountMicros): '1,5' is not a number",
                                                    "'.' as decimal point"], id="wrong-type-amount"),
+    pytest.param("wrong-types/markup-in-cell", ["column 'Employees' (company.employees): '[/b] [bold]12' is not a number"],
+                 id="wrong-type-with-markup"),
     pytest.param("unknown-select-value", ["Row 2 (line 3) of opportunity.csv, column 'Stage' (opportunity.stage): 'WON' is not an option of "
                                           "stage (options: NEW, SCREENING, MEETING, PROPOSAL, CUSTOMER;", "add it to the field in Twenty", "Fix the cell"],
                  id="unknown-select-value"),
