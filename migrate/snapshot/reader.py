@@ -26,9 +26,10 @@ def check_format(path: Path, info: dict[str, Any]) -> None:
         upgrade = f" or upgrade twenty-migrate to {tool} or later to read this one"
     else:
         upgrade = ""
+    shown = found if found is not None else "(none recorded)"
     raise SnapshotFileError(
-        f"{path} was written in snapshot format {found if found is not None else '(none recorded)'} (tool {tool}); this twenty-migrate {__version__} reads format {FORMAT_VERSION}. "
-        f"Take the snapshot again with this version (`twenty-migrate snapshot`){upgrade}.", path=str(path))
+        f"{path} was written in snapshot format {shown} (tool {tool}); this twenty-migrate {__version__} reads format "
+        f"{FORMAT_VERSION}. Take the snapshot again with this version (`twenty-migrate snapshot`){upgrade}.", path=str(path))
 
 
 class Snapshot:

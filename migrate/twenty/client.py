@@ -195,17 +195,19 @@ class TwentyClient:
         """`appVersion` from the public `GET /client-config` (may be empty on dev servers)."""
         # The first contact fails fast (two attempts): a wrong URL or a server that is down should
         # not take the full retry budget of a migration already under way to be reported.
-        not_twenty = (f"{self.endpoint.url} does not look like a Twenty server: GET /client-config, which every Twenty server answers, "
-                      "{got}. Check the URL: the address Twenty answers on, without a path (e.g. https://api.twenty.com).")
+        def not_twenty(got: str) -> TwentyUnreachable:
+            return TwentyUnreachable(f"{self.endpoint.url} does not look like a Twenty server: GET /client-config, which every Twenty "
+                                     f"server answers, {got}. Check the URL: the address Twenty answers on, without a path "
+                                     "(e.g. https://api.twenty.com).", url=self.endpoint.url)
+
         try:
             body = await self.request("GET", "/client-config", authenticated=False, retry=2)
         except (TwentyNotFound, TwentyValidationError) as exc:
-            raise TwentyUnreachable(not_twenty.format(got=f"got {exc.status} {exc.messages[0] if exc.messages else ''}".strip()),
-                                    url=self.endpoint.url) from exc
+            raise not_twenty(f"got {exc.status} {exc.messages[0] if exc.messages else ''}".strip()) from exc
         except TwentyAuthError as exc:  # the path is public on every Twenty: asking for a key means a wrong URL
-            raise TwentyUnreachable(not_twenty.format(got="asked for a key"), url=self.endpoint.url) from exc
+            raise not_twenty("asked for a key") from exc
         if not isinstance(body, dict) or not any(key in body for key in _CLIENT_CONFIG_KEYS):
-            raise TwentyUnreachable(not_twenty.format(got="got JSON without Twenty's client configuration"), url=self.endpoint.url)
+            raise not_twenty("got JSON without Twenty's client configuration")
         version = body.get("appVersion")
         return str(version) if version else None
 
