@@ -12,13 +12,17 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import pytest
 
 from migrate.emulator.app import Emulator
+from migrate.errors import SnapshotError
+from migrate.snapshot.reader import Snapshot
 from migrate.twenty.codecs.normalize import normalize_email
 from tests.corpus.conftest import CORPUS, Run, cli, data_rows, rows_of
 from tests.plan.workspaces import TARGET_KEY, call, create_field
@@ -135,6 +139,12 @@ def test_a_dangling_reference_is_announced_by_the_plan_and_rejected_with_the_rea
     assert (reject["object"], reject["source_id"]) == ("person", "00000000-0000-4000-8000-0000000000a2")
     assert "00000000-0000-4000-8000-0000000000c9" in reject["message"] and "not in the target" in reject["hint"]
     assert len(rows_of(emulator, "person")) == 2
+    # a CSV snapshot holds only the exported objects: the plan lists only those (apply once read a missing table)
+    assert json.loads((tmp_path / "plan.json").read_text(encoding="utf-8"))["order"] == ["company", "person"]
+    with Snapshot(tmp_path / "source.duckdb") as snap:
+        note = next(o for o in snap.objects() if o.name_singular == "note")
+        with pytest.raises(SnapshotError, match="holds no note records .*origin csv"):
+            next(snap.records(note))
 
 
 def test_an_amount_without_currency_is_copied_as_is_and_announced(schema_for: Any, target: tuple[Emulator, str], tmp_path: Path) -> None:
