@@ -110,7 +110,8 @@ def build_plan(snapshot_path: Path, target_objects: list[ObjectMeta], target_mem
         unmapped = [m.source_id for m in matches if m.via == "unmapped"]
         references = member_references(snap, migrated, unmapped)
         written = [o for o in migrated if o.name_singular not in skipped_objects]
-        record_warnings = [explain_dangling(ref) for ref in dangling_references(snap, written)] + unique_twins(snap, written) + amounts_without_currency(snap, written)
+        record_warnings = [explain_dangling(ref) for ref in dangling_references(snap, written)]
+        record_warnings += unique_twins(snap, written) + amounts_without_currency(snap, written)
         counts = {name: {"records": records, "deleted": deleted} for name, (records, deleted) in
                   ((o.name_singular, held[o.name_plural]) for o in migrated)}
         source_url = snap.info.get("url")

@@ -54,8 +54,9 @@ def explain_dangling(ref: dict[str, Any]) -> str:
     where = ("records that are not in the source snapshot" if ref["target_held"]
              else "records, and the source snapshot holds no " + ref["target"] + " at all")
     return (f"{ref['records']} {ref['object']} records point through {ref['field']} at {ref['target']} {where} "
-            f"(e.g. {', '.join(ref['sample'][:3])}); unless the target already holds those, it refuses these records (rejects.csv). Add those {ref['target']} "
-            f"records to the source (export them too), or clear the cells, and snapshot again.")
+            f"(e.g. {', '.join(ref['sample'][:3])}); unless the target already holds those, it refuses these records "
+            f"(rejects.csv). Add those {ref['target']} records to the source (export them too), or clear the cells, "
+            "and snapshot again.")
 
 
 def amounts_without_currency(snap: Snapshot, objects: list[ObjectMeta]) -> list[str]:
@@ -87,8 +88,9 @@ def unique_twins(snap: Snapshot, objects: list[ObjectMeta]) -> list[str]:
             key = f"lower(trim(CAST({column} AS VARCHAR)))"
             groups, records, sample = snap.con.execute(
                 f"SELECT count(*), coalesce(sum(n), 0), first(k || ': ' || array_to_string(ids, ', ') ORDER BY k) FROM ("
-                f"SELECT {key} AS k, count(*) AS n, list(CAST(id AS VARCHAR) ORDER BY id)[1:3] AS ids FROM {record_table(obj.name_singular)} "
-                f'WHERE {column} IS NOT NULL AND {key} <> \'\' AND "deletedAt" IS NULL GROUP BY k HAVING count(*) > 1)').fetchone()  # type: ignore[misc]
+                f"SELECT {key} AS k, count(*) AS n, list(CAST(id AS VARCHAR) ORDER BY id)[1:3] AS ids "
+                f"FROM {record_table(obj.name_singular)} WHERE {column} IS NOT NULL AND {key} <> '' "
+                'AND "deletedAt" IS NULL GROUP BY k HAVING count(*) > 1)').fetchone()  # type: ignore[misc]
             if groups:
                 name = f"{field.name}.{sub}" if sub else field.name
                 out.append(f"{records} {obj.name_singular} records share a {name} with another (e.g. {sample}); the target keeps it unique, "
