@@ -17,6 +17,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from migrate import __version__
 from migrate.errors import (
@@ -62,7 +63,7 @@ def reported(debug: bool = False) -> Iterator[None]:
     except MigrateError as exc:
         if debug:
             err.print_exception()
-        err.print(f"[red]error:[/red] {exc}", highlight=False, markup=True)
+        err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)  # one line; user data is not markup
         raise typer.Exit(exit_code_for(exc)) from None
     except KeyboardInterrupt:
         err.print("interrupted; run the same command again to resume.")
@@ -130,7 +131,7 @@ def emulator_serve(
         emulator = create_app(seed=seed, rng_seed=rng_seed, api_keys=[api_key], limits=RateLimit(limit=rate_limit),
                               db_path=db, server_url=url)
     except MigrateError as exc:
-        err.print(f"[red]error:[/red] {exc}", soft_wrap=True)  # one line, whatever the terminal width
+        err.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)  # one line, whatever the terminal width
         raise typer.Exit(EXIT_USAGE) from None
     except OSError as exc:
         err.print(f"[red]error:[/red] cannot listen on 127.0.0.1:{port} ({exc.strerror}); choose another --port.", soft_wrap=True)
@@ -429,9 +430,9 @@ def _print_plan(plan: Any, path: Path) -> None:
     if config:
         out.print("Configuration: " + ", ".join(f"{n} {kind}" for kind, n in config.items()) + ".", highlight=False)
     for line in plan.warnings:
-        out.print(f"[yellow]warning:[/yellow] {line}", highlight=False)
+        out.print(f"[yellow]warning:[/yellow] {escape(line)}", highlight=False, soft_wrap=True)
     for line in plan.blocking:
-        out.print(f"[red]blocking:[/red] {line}", highlight=False)
+        out.print(f"[red]blocking:[/red] {escape(line)}", highlight=False, soft_wrap=True)
     out.print(f"Plan written to {path}" + (" (blocking items: apply will refuse it)" if plan.blocking else ""))
 
 
@@ -489,7 +490,8 @@ def apply_command(
     else:
         typer.echo(line)
     if count:
-        err.print(f"{count} records were refused by the target; they are in {rejects}. Fix them and run `twenty-migrate apply` again.")
+        err.print(escape(f"{count} records were refused by the target; they are in {rejects}. Fix them and run `twenty-migrate apply` again."),
+                  soft_wrap=True)
         raise typer.Exit(EXIT_FAILED)
 
 
@@ -549,7 +551,7 @@ def rollback_command(
             summary = run_async(go)
     typer.echo(f"deleted {sum(summary.deleted.values())} records, removed objects: {', '.join(summary.objects_removed) or 'none'}")
     for line in summary.left:
-        err.print(f"left: {line}")
+        err.print(f"left: {escape(line)}", soft_wrap=True)
 
 
 @app.command("id-map")
@@ -691,7 +693,7 @@ def _print_demo(run: Any) -> None:
               f"second pass {applied.second_pass}, soft-deleted {applied.soft_deleted}, files {applied.files}; "
               f"{applied.requests} requests in {applied.seconds:.1f} s")
     for warning in run.plan.warnings[:5]:
-        out.print(f"[yellow]plan warning:[/yellow] {warning}", highlight=False)
+        out.print(f"[yellow]plan warning:[/yellow] {escape(warning)}", highlight=False)
     if len(run.plan.warnings) > 5:
         out.print(f"... {len(run.plan.warnings) - 5} more warnings in {run.files['plan']}")
     out.print("Files: " + ", ".join(str(p) for p in run.files.values()))

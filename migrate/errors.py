@@ -5,6 +5,7 @@
     ├── EmulatorError               the emulator was asked for something it cannot do
     ├── InputError                  a file we were given is unreadable (path, row, column)
     ├── SnapshotError               a snapshot could not be taken or read
+    │   └── SnapshotFileError       (also an InputError) a file given as a snapshot is not one this version reads
     ├── PlanError                   a plan cannot be carried out as it stands (blocking items, stale snapshot)
     └── TwentyError                 talking to a Twenty server failed
         ├── TwentyUnreachable       no answer: DNS, refused, timeout, dropped connection, not Twenty
@@ -48,6 +49,11 @@ class InputError(MigrateError):
 
 class SnapshotError(MigrateError):
     """A snapshot could not be taken, or a snapshot file cannot be read."""
+
+
+class SnapshotFileError(InputError, SnapshotError):
+    """A file given as a snapshot is missing, not a snapshot, or of a format this version does not
+    read: an input the person must change (exit 2), not a failed run."""
 
 
 class PlanError(MigrateError):

@@ -92,11 +92,11 @@ def test_a_429_storm_slows_the_snapshot_but_changes_nothing(tmp_path: Path) -> N
     assert app_.fault_layer.injected["429"] > 0
 
 
-def test_snapshot_info_on_a_file_that_is_not_a_snapshot_exits_1(tmp_path: Path) -> None:
+def test_snapshot_info_on_a_file_that_is_not_a_snapshot_exits_2(tmp_path: Path) -> None:
     bogus = tmp_path / "x.duckdb"
     bogus.write_text("hello")
     result = runner.invoke(app, ["snapshot-info", str(bogus)])
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # an input to change (README: usage error), not a failed run
     assert "not a twenty-migrate snapshot" in result.output
 
 

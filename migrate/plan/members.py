@@ -32,7 +32,8 @@ class MemberMatch:
 
 
 def load_overrides(path: Path) -> dict[str, str]:
-    """`members.toml`: a `[members]` table of `"source e-mail" = "target e-mail"`."""
+    """`members.toml`: a `[members]` table of `"source e-mail" = "target e-mail"`; a source member
+    without an e-mail is named by its id (`"<member id>" = "target e-mail"`)."""
     try:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -68,6 +69,8 @@ def map_members(source: Iterable[Member], target: Iterable[Member], *, overrides
         email = (member.email or "").strip().lower() or None
         if email and email in overrides:
             found, via = by_email[overrides[email]], "override"
+        elif member.id.lower() in overrides:  # a member without an e-mail is mapped by id
+            found, via = by_email[overrides[member.id.lower()]], "override"
         elif email and email in by_email:
             found, via = by_email[email], "email"
         elif fallback is not None:

@@ -19,6 +19,7 @@ from migrate.model import FieldMeta, Member, ObjectMeta
 from migrate.plan.config_plan import plan_configuration
 from migrate.plan.members import MemberMatch, map_members
 from migrate.plan.order import creation_order
+from migrate.plan.record_checks import amounts_without_currency, dangling_references, explain_dangling, unique_twins
 from migrate.plan.schema_diff import diff_schema
 from migrate.snapshot.reader import Snapshot
 from migrate.snapshot.tables import record_table, snapshotted
@@ -99,7 +100,8 @@ def build_plan(snapshot_path: Path, target_objects: list[ObjectMeta], target_mem
     """Compare a source snapshot with the target; list every action, warning and blocking item."""
     with Snapshot(snapshot_path) as snap:
         source_objects = snap.objects()
-        migrated = [o for o in snapshotted(source_objects)]
+        held = snap.counts()  # a CSV snapshot holds only the objects that had a file
+        migrated = [o for o in snapshotted(source_objects) if o.name_plural in held]
         names = {o.name_singular for o in migrated}
         diff = diff_schema(source_objects, target_objects, names)
         skipped_objects = {c.object for c in diff.missing if c.field == "*"}
@@ -107,8 +109,11 @@ def build_plan(snapshot_path: Path, target_objects: list[ObjectMeta], target_mem
         matches = map_members(snap.members(), target_members, overrides=overrides, fallback_email=fallback_owner)
         unmapped = [m.source_id for m in matches if m.via == "unmapped"]
         references = member_references(snap, migrated, unmapped)
+        written = [o for o in migrated if o.name_singular not in skipped_objects]
+        record_warnings = [explain_dangling(ref) for ref in dangling_references(snap, written)]
+        record_warnings += unique_twins(snap, written) + amounts_without_currency(snap, written)
         counts = {name: {"records": records, "deleted": deleted} for name, (records, deleted) in
-                  ((o.name_singular, snap.counts().get(o.name_plural, (0, 0))) for o in migrated)}
+                  ((o.name_singular, held[o.name_plural]) for o in migrated)}
         source_url = snap.info.get("url")
         create_objects = [{"name_singular": o.name_singular, "name_plural": o.name_plural, "label_singular": o.label_singular or o.name_singular,
                            "label_plural": o.label_plural or o.name_plural} for o in diff.create_objects]
@@ -128,6 +133,7 @@ def build_plan(snapshot_path: Path, target_objects: list[ObjectMeta], target_mem
         created_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     )
     _explain(plan, matches)
+    plan.warnings += record_warnings
     plan.warnings += config_warnings
     return plan
 
@@ -142,8 +148,11 @@ def _explain(plan: Plan, matches: list[MemberMatch]) -> None:
         if len(spellings) > 1:
             plan.warnings.append(f"{len(spellings)} source members share the e-mail {key} ({', '.join(spellings)}); they map to one target member.")
     for m in matches:
-        if m.via == "fallback":
-            plan.warnings.append(f"Member {m.email or m.source_id} is not in the target; their records go to the fallback owner {m.target_email}.")
+        if m.via == "fallback" and not m.email:
+            plan.warnings.append(f"Member {m.source_id} has no e-mail in the source, so it cannot be matched by e-mail; their records go to "
+                                 f"the fallback owner {m.target_email} (map \"{m.source_id}\" in members.toml to choose another).")
+        elif m.via == "fallback":
+            plan.warnings.append(f"Member {m.email} is not in the target; their records go to the fallback owner {m.target_email}.")
     for ref in plan.unmapped_references:
         email = next((m.email for m in matches if m.source_id == ref["member_id"]), None) or "(no e-mail)"
         sentence = (f"{ref['records']} {ref['object']} records have {ref['field']} = member {email} ({ref['member_id']}), who is not in the "
@@ -151,11 +160,19 @@ def _explain(plan: Plan, matches: list[MemberMatch]) -> None:
         if ref["field"] == "createdBy":
             plan.warnings.append(sentence + "; their createdBy keeps the name and loses the member link.")
         else:
-            plan.blocking.append(sentence + ": invite them to the target, map them in members.toml, or pass --fallback-owner EMAIL.")
+            fix = (f"map \"{ref['member_id']}\" = \"<target e-mail>\" in members.toml (it has no e-mail to match)" if email == "(no e-mail)"
+                   else "invite them to the target, map them in members.toml")
+            plan.blocking.append(f"{sentence}: {fix}, or pass --fallback-owner EMAIL.")
     for c in plan.conflicts:
-        plan.warnings.append(f"{c['object']}.{c['field']}: {c['detail']}.")
+        plan.warnings.append(f"{c['object']}.{c['field']}: {c['detail']}; to bring them, give the target's field the source's type "
+                             "(or remove it, and the plan creates it) and plan again.")
     for c in plan.missing:
-        plan.warnings.append(f"{c['object']}.{c['field']}: {c['detail']}." if c["field"] != "*" else f"{c['object']}: {c['detail']}.")
+        if c["field"] == "*":
+            records = plan.counts.get(c["object"], {}).get("records", 0)
+            plan.warnings.append(f"{c['object']}: {c['detail']}: {records} records stay behind. Activate or create {c['object']} in the target "
+                                 "(Settings → Data model) and plan again to bring them.")
+        else:
+            plan.warnings.append(f"{c['object']}.{c['field']}: {c['detail']}.")
     for d in plan.deferred:
         plan.warnings.append(f"{d['object']}.{d['field']} points at {d['target']} in a cycle: created empty, set in a second pass.")
 

@@ -230,7 +230,10 @@ def _datetime(cell: str) -> str | None:
     try:
         moment = datetime.fromisoformat(cell.strip())
     except ValueError:
-        raise CellError("is not a date and time (expected ISO 8601 such as 2025-11-03T09:15:22.481Z)") from None
+        raise CellError("is not a date and time (expected ISO 8601 such as 2025-11-03T09:15:22.481Z; "
+                        "day/month orders like 03/11/2025 are ambiguous)") from None
+    if len(cell.strip()) == 10:
+        raise CellError("is a date without a time (Twenty exports date-times in UTC, e.g. 2025-11-03T00:00:00.000Z)")
     if moment.tzinfo is None:
         raise CellError("has no time zone (Twenty exports UTC with a trailing Z, e.g. 2025-11-03T09:15:22.481Z)")
     return moment.isoformat()
@@ -284,7 +287,8 @@ def _options(field: FieldMeta) -> dict[str, str]:
 
 def _option_error(field: FieldMeta) -> CellError:
     values = [o["value"] for o in field.options or () if isinstance(o, dict) and "value" in o]
-    return CellError(f"is not an option of {field.name} (options: {', '.join(values)})")
+    return CellError(f"is not an option of {field.name} (options: {', '.join(values)}; if it is meant, add it to the field in Twenty "
+                     "and save the schema again)")
 
 
 def _select(field: FieldMeta) -> Callable[[str], Any]:

@@ -48,6 +48,8 @@ from migrate.snapshot.tables import FORMAT_VERSION, snapshotted
 from migrate.snapshot.writer import RecordSink, SnapshotWriter
 
 BATCH = 1_000
+MAX_CELL = 2**31 - 1
+"""Cells may be as long as Twenty's text (Postgres `text`); Python's csv stops at 128 KiB by default."""
 _COPY_SUFFIX = re.compile(r"\s*\(\d+\)$")
 _BOMS = (
     (codecs.BOM_UTF32_LE, "UTF-32LE"), (codecs.BOM_UTF32_BE, "UTF-32BE"),
@@ -186,6 +188,7 @@ def _merge_split_headers(headers: list[str], known: dict[str, Target]) -> list[s
 def read_records(path: Path, obj: ObjectMeta, *, e1_amount_unit: Unit = "units") -> Iterator[dict[str, Any]]:
     """The records of one export file as wire records, in file order."""
     check_utf8(path)
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_CELL))
     with path.open("r", encoding="utf-8-sig", newline="") as handle:
         reader = csv.reader(handle, strict=True)
         rows = _rows(path, reader)

@@ -9,10 +9,27 @@ from typing import Any
 
 import duckdb
 
-from migrate.errors import SnapshotError
+from migrate import __version__
+from migrate.errors import SnapshotError, SnapshotFileError
 from migrate.model import FieldMeta, Member, ObjectMeta
 from migrate.snapshot.tables import FORMAT_VERSION, record_columns, record_table
 from migrate.twenty.codecs.columns import decode_row
+
+
+def check_format(path: Path, info: dict[str, Any]) -> None:
+    """Refuse a snapshot of another format version, saying which tool wrote it and what to do."""
+    found = info.get("format_version")
+    if found == FORMAT_VERSION:
+        return
+    tool = info.get("tool_version") or "unknown"
+    if isinstance(found, int) and found > FORMAT_VERSION:
+        upgrade = f" or upgrade twenty-migrate to {tool} or later to read this one"
+    else:
+        upgrade = ""
+    shown = found if found is not None else "(none recorded)"
+    raise SnapshotFileError(
+        f"{path} was written in snapshot format {shown} (tool {tool}); this twenty-migrate {__version__} reads format "
+        f"{FORMAT_VERSION}. Take the snapshot again with this version (`twenty-migrate snapshot`){upgrade}.", path=str(path))
 
 
 class Snapshot:
@@ -21,20 +38,18 @@ class Snapshot:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         if not self.path.exists():
-            raise SnapshotError(f"{self.path} does not exist; take one with `twenty-migrate snapshot`.")
+            raise SnapshotFileError(f"{self.path} does not exist; take one with `twenty-migrate snapshot`.", path=str(self.path))
         try:
             self.con = duckdb.connect(str(self.path), read_only=True)
             row = self.con.execute("SELECT * FROM snapshot_info").fetchone()
             names = [d[0] for d in self.con.description]
         except duckdb.Error as exc:
-            raise SnapshotError(f"{self.path} is not a twenty-migrate snapshot ({type(exc).__name__}); take it again.") from None
+            raise SnapshotFileError(f"{self.path} is not a twenty-migrate snapshot ({type(exc).__name__}); take it again.",
+                                    path=str(self.path)) from None
         if row is None:
             raise SnapshotError(f"{self.path} is incomplete (no snapshot_info row); take it again.")
         self.info: dict[str, Any] = dict(zip(names, row, strict=True))
-        if self.info.get("format_version") != FORMAT_VERSION:
-            raise SnapshotError(
-                f"{self.path} was written in snapshot format {self.info.get('format_version')} (tool {self.info.get('tool_version')}); "
-                f"this twenty-migrate reads format {FORMAT_VERSION}. Take the snapshot again with this version.")
+        check_format(self.path, self.info)
 
     def close(self) -> None:
         self.con.close()
@@ -81,7 +96,11 @@ class Snapshot:
         """Every record of an object as a wire record, streamed."""
         columns = record_columns(obj)
         fields = {f.name: f for f in obj.fields}
-        cursor = self.con.execute(f"SELECT * FROM {record_table(obj.name_singular)} ORDER BY id")
+        try:
+            cursor = self.con.execute(f"SELECT * FROM {record_table(obj.name_singular)} ORDER BY id")
+        except duckdb.CatalogException:
+            raise SnapshotError(f"{self.path} holds no {obj.name_singular} records (origin {self.info.get('origin')}: that object "
+                                "was not read); snapshot it, or plan again from this snapshot so the plan leaves it out.") from None
         names = [d[0] for d in cursor.description]
         while True:
             rows = cursor.fetchmany(batch)

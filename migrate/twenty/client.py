@@ -40,6 +40,9 @@ log = logging.getLogger(__name__)
 SUPPORTED_VERSIONS = ((1, 0), (3, 0))
 """Twenty versions this tool reads and writes: from 1.0 (inclusive) to 3.0 (exclusive)."""
 
+_CLIENT_CONFIG_KEYS = ("appVersion", "authProviders", "billing", "isMultiWorkspaceEnabled")
+"""Keys of `GET /client-config` (`core-modules/client-config/client-config.entity.ts`): one must be there for a Twenty server."""
+
 _FIELD_IN_MESSAGE = re.compile(r'field "([\w.]+)"|"(\w+)" field')
 
 
@@ -159,7 +162,7 @@ class TwentyClient:
         said = messages[0] if messages else response.reason_phrase
         where = f"{method} {self.endpoint.url}{path}" + (f" ({context['object_name']}" + (f" {context['record_id']}" if context.get("record_id") else "") + ")" if context.get("object_name") else "")
         if status == 401 or code in ("UNAUTHENTICATED", "FORBIDDEN_EXCEPTION"):
-            return TwentyAuthError(f"{self.endpoint.url} refused the API key on {where} ({status} {said}); check that the key is valid, not expired, and for this workspace.", **context)
+            return self._auth_error(f"{where} ({status} {said})", said, context)
         if status == 402 or code == "QUOTA_EXHAUSTED":
             return TwentyQuotaExhausted(f"{self.endpoint.url} says the workspace's quota is used up on {where} ({status} {said}); retrying cannot help: raise the plan's allowance, then run again.", **context)
         if status == 429:
@@ -179,14 +182,32 @@ class TwentyClient:
             kind, advice = TwentyValidationError, "the server refused the input; correct it and run again (retrying as is cannot help)"
         return kind(f"{where} failed with {status}: {said}; {advice}.", status=status, code=code, messages=messages, method=method, path=path, field=field, **context)
 
+    def _auth_error(self, where: str, said: str, context: dict[str, Any]) -> TwentyAuthError:
+        """A refused key; an expired one says so (Twenty's 401 `Token has expired.`, `jwt-wrapper.service.ts`)."""
+        if "expired" in said.lower():
+            advice = ": the key has expired. Create a new key in Twenty (Settings → APIs & Webhooks) and put it in the environment variable."
+        else:
+            advice = "; check that the key is valid, not expired, and for this workspace."
+        return TwentyAuthError(f"{self.endpoint.url} refused the API key on {where}{advice}", **context)
+
     # reads --------------------------------------------------------------------------------
     async def server_version(self) -> str | None:
         """`appVersion` from the public `GET /client-config` (may be empty on dev servers)."""
         # The first contact fails fast (two attempts): a wrong URL or a server that is down should
         # not take the full retry budget of a migration already under way to be reported.
-        body = await self.request("GET", "/client-config", authenticated=False, retry=2)
-        if not isinstance(body, dict):
-            raise TwentyUnreachable(f"{self.endpoint.url}/client-config did not answer like a Twenty server; check the URL.", url=self.endpoint.url)
+        def not_twenty(got: str) -> TwentyUnreachable:
+            return TwentyUnreachable(f"{self.endpoint.url} does not look like a Twenty server: GET /client-config, which every Twenty "
+                                     f"server answers, {got}. Check the URL: the address Twenty answers on, without a path "
+                                     "(e.g. https://api.twenty.com).", url=self.endpoint.url)
+
+        try:
+            body = await self.request("GET", "/client-config", authenticated=False, retry=2)
+        except (TwentyNotFound, TwentyValidationError) as exc:
+            raise not_twenty(f"got {exc.status} {exc.messages[0] if exc.messages else ''}".strip()) from exc
+        except TwentyAuthError as exc:  # the path is public on every Twenty: asking for a key means a wrong URL
+            raise not_twenty("asked for a key") from exc
+        if not isinstance(body, dict) or not any(key in body for key in _CLIENT_CONFIG_KEYS):
+            raise not_twenty("got JSON without Twenty's client configuration")
         version = body.get("appVersion")
         return str(version) if version else None
 
@@ -211,7 +232,8 @@ class TwentyClient:
             first = errors[0]
             code = (first.get("extensions") or {}).get("code")
             if code == "UNAUTHENTICATED" or code == "FORBIDDEN":
-                raise TwentyAuthError(f"{self.endpoint.url} refused the API key on {endpoint}: {first.get('message')}", url=self.endpoint.url)
+                raise self._auth_error(f"POST {self.endpoint.url}{endpoint} ({first.get('message')})", str(first.get("message")),
+                                       {"url": self.endpoint.url})
             raise TwentyValidationError(f"POST {endpoint} failed: {first.get('message')}", status=200, code=code,
                                         messages=[e.get("message", "") for e in errors], method="POST", path=endpoint, url=self.endpoint.url)
         return body["data"]  # type: ignore[no-any-return]

@@ -110,6 +110,22 @@ def test_a_member_without_email_is_unmapped_unless_there_is_a_fallback() -> None
     assert [(m.via, m.target_id) for m in placed] == [("fallback", "t-1"), ("fallback", "t-1")]
 
 
+@given(workspaces(), st.data())
+def test_a_member_without_email_is_mapped_by_its_id_in_the_overrides(pair: tuple[list[Member], list[Member]], data: st.DataObject) -> None:
+    """members.toml may name a source member by id (it has no e-mail to name it by): that member,
+    and only that one, goes to the member named; the e-mail rules still place everyone else."""
+    source, target = pair
+    nameless = [m for m in source if m.email is None]
+    if not nameless or not target:
+        return
+    chosen = data.draw(st.sampled_from(nameless))
+    wanted = data.draw(st.sampled_from(target))
+    matches = {m.source_id: m for m in map_members(source, target, overrides={chosen.id.upper(): wanted.email or ""})}
+    assert (matches[chosen.id].target_id, matches[chosen.id].via) == (wanted.id, "override")
+    assert all(matches[m.id].via == "unmapped" for m in nameless if m.id != chosen.id)
+    assert matches == {**{m.source_id: m for m in map_members(source, target)}, chosen.id: matches[chosen.id]}
+
+
 def test_a_fallback_outside_the_target_is_a_config_error_naming_the_candidates() -> None:
     """A fallback owner who is not a target member is refused, and the message lists who could be."""
     target = [Member("t-1", "Boss@Acme.io"), Member("t-2", "ann@acme.io")]

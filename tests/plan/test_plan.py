@@ -112,7 +112,7 @@ async def test_a_field_of_another_type_in_the_target_is_a_conflict_whose_values_
     plan = await make_plan(demo_source.snapshot, target)
     assert plan.conflicts == [{"object": "company", "field": "tier",
                                "detail": "type SELECT in the source, TEXT in the target; values are not written"}]
-    assert "company.tier: type SELECT in the source, TEXT in the target; values are not written." in plan.warnings
+    assert any(w.startswith("company.tier: type SELECT in the source, TEXT in the target; values are not written;") for w in plan.warnings)
     assert "tier" not in plan.field_map["company"]
     assert "domainName" in plan.field_map["company"]
 

@@ -280,7 +280,7 @@ def test_a_row_with_more_cells_than_headers_is_refused(schema: Path, tmp_path: P
     ("ICP", "maybe", "is not a boolean (expected true or false)"),
     ("Creation date", "03/11/2025", "is not a date and time"),
     ("Creation date", "2025-11-03T09:15:22", "has no time zone"),
-    ("Tier", "GOLD", "is not an option of tier (options: STRATEGIC, ENTERPRISE, MID_MARKET, SMB)"),
+    ("Tier", "GOLD", "is not an option of tier (options: STRATEGIC, ENTERPRISE, MID_MARKET, SMB;"),
     ("Account Owner Id", "Jane Doe", "is not a UUID"),
     ("Domain / Secondary Links", "[{", "is not valid JSON"),
     ("ARR / Amount", "1,5", "is not a number"),
