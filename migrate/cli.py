@@ -431,7 +431,7 @@ def rollback_command(
     from migrate.apply import Journal
     from migrate.apply.rollback import rollback
     from migrate.plan.plan import load_plan
-    from migrate.settings import ClientSettings, Endpoint
+    from migrate.settings import ClientSettings, Endpoint, api_key_from_env
     from migrate.twenty.client import TwentyClient
 
     with reported(debug):
@@ -442,8 +442,15 @@ def rollback_command(
                 raise typer.Exit(EXIT_DONE)
 
             async def go() -> Any:
+                try:  # a user session gives members back the roles apply changed
+                    user_token = api_key_from_env("TWENTY_TARGET_USER_TOKEN")
+                except ConfigError:
+                    user_token = None
                 async with TwentyClient(Endpoint(plan.target_url, read_api_key("TWENTY_TARGET_API_KEY")), ClientSettings()) as client:
-                    return await rollback(plan, client, journal)
+                    if user_token is None:
+                        return await rollback(plan, client, journal)
+                    async with TwentyClient(Endpoint(plan.target_url, user_token), ClientSettings(), limiter=client.limiter) as user:
+                        return await rollback(plan, client, journal, user_client=user)
 
             summary = run_async(go)
     typer.echo(f"deleted {sum(summary.deleted.values())} records, removed objects: {', '.join(summary.objects_removed) or 'none'}")

@@ -66,54 +66,51 @@ class ViewMigrator:
     async def _view(self, view: dict[str, Any], object_id: str, target_views: list[dict[str, Any]], label: str) -> tuple[str | None, bool]:
         known = self.map.get("view", view["id"])
         if known:
-            return known, self._created(view["id"])
+            return known, self.map.is_created("view", view["id"])
         settings = self._settings(view, label)
         if view["key"] == "INDEX":
             index = next((v for v in target_views if v.get("objectMetadataId") == object_id and v.get("key") == "INDEX"), None)
             if index is None:
                 self.manual("view", label, "the target has no INDEX view for this object: recreate its columns by hand")
                 return None, False
-            await config_api.update_view(self.client, index["id"], {k: v for k, v in settings.items() if k not in ("name", "key")})
+            changes = {k: v for k, v in settings.items() if k not in ("name", "key")}
+            self.map.keep_before("view", index["id"], {k: index.get(k) for k in changes})
+            await config_api.update_view(self.client, index["id"], changes)
             self.map.put("view", view["id"], index["id"], False)
             self.count("index view updated")
             return index["id"], False
+        planned = self.map.planned_if_any("view", view["id"])
+        if planned and any(v.get("id") == planned for v in target_views):  # a killed run created it
+            self.map.done("view", view["id"], planned, True)
+            return planned, True
         twin = next((v for v in target_views if v.get("objectMetadataId") == object_id and v.get("name") == view["name"] and not v.get("key")), None)
-        pending = self.map.get("view_pending", view["id"])
         if twin is not None:
-            self.map.put("view", view["id"], twin["id"], pending is not None)  # ours if a killed run asked for it
-            if pending is None:
-                self.manual("view", label, "a view of this name already existed in the target: it was left as it was")
-                return None, False
-            return twin["id"], True
-        self.map.put("view_pending", view["id"], "", False)
-        data = {"name": view["name"], "objectMetadataId": object_id, "type": view["type"], "position": view["position"],
-                "visibility": "WORKSPACE", **settings}
+            self.map.put("view", view["id"], twin["id"], False)
+            self.manual("view", label, "a view of this name already existed in the target: it was left as it was")
+            return None, False
+        data = {"id": self.map.planned("view", view["id"]), "name": view["name"], "objectMetadataId": object_id, "type": view["type"],
+                "position": view["position"], "visibility": "WORKSPACE", **settings}
         try:
             created = await config_api.create_view(self.client, data)
         except TwentyError as exc:
             self.manual("view", label, f"the target refused the view ({exc}): recreate it by hand")
             return None, False
-        self.map.put("view", view["id"], created["id"], True)
+        self.map.done("view", view["id"], created["id"], True)
         self.count("view")
         return str(created["id"]), True
 
-    def _created(self, source_id: str) -> bool:
-        row = self.map.con.execute("SELECT created FROM config_map WHERE kind = 'view' AND source_id = ?", [source_id]).fetchone()
-        return bool(row and row[0])
-
     async def _children(self, view: dict[str, Any], target_id: str, created: bool, label: str) -> None:
-        existing_fields: dict[str, str] = {}
+        existing_fields: dict[str, dict[str, Any]] = {}
         if not created:
-            existing_fields = {str(r["fieldMetadataId"]): r["id"] for r in await config_api.list_view_children(self.client, "view_fields", target_id)}
+            existing_fields = {str(r["fieldMetadataId"]): r for r in await config_api.list_view_children(self.client, "view_fields", target_id)}
         groups = [g for g in self.children["view_filter_groups"] if g["view_id"] == view["id"]]
         for group in sorted(groups, key=lambda g: self._depth(g, groups)):
             if self.map.get("view_filter_groups", group["id"]) is not None:
                 continue
             parent = self.map.get("view_filter_groups", group["parent_id"]) if group["parent_id"] else None
-            row = await config_api.create_view_child(self.client, "view_filter_groups", {
+            await self._create_child("view_filter_groups", group["id"], target_id, {
                 "viewId": target_id, "logicalOperator": group["logical_operator"], "parentViewFilterGroupId": parent,
                 "positionInViewFilterGroup": group["position_in_group"]})
-            self.map.put("view_filter_groups", group["id"], row["id"], True)
         for table in ("view_filters", "view_sorts", "view_groups", "view_fields"):
             for child in (c for c in self.children[table] if c["view_id"] == view["id"]):
                 if self.map.get(table, child["id"]) is not None:
@@ -127,16 +124,26 @@ class ViewMigrator:
                     continue
                 try:
                     if table == "view_fields" and field_id in existing_fields:
-                        await config_api.update_view_child(self.client, table, existing_fields[field_id], {k: v for k, v in data.items()
-                                                                                                        if k not in ("viewId", "fieldMetadataId")})
-                        self.map.put(table, child["id"], existing_fields[field_id], False)
+                        row = existing_fields[field_id]
+                        changes = {k: v for k, v in data.items() if k not in ("viewId", "fieldMetadataId")}
+                        self.map.keep_before(table, row["id"], {k: row.get(k) for k in changes})
+                        await config_api.update_view_child(self.client, table, row["id"], changes)
+                        self.map.put(table, child["id"], row["id"], False)
                         continue
-                    row = await config_api.create_view_child(self.client, table, data)
+                    await self._create_child(table, child["id"], target_id, data)
                 except TwentyError as exc:
                     self.manual("view", label, f"its {WHAT[table]} on {child['object']}.{child['field']} was refused by the target ({exc})")
                     continue
-                self.map.put(table, child["id"], row["id"], True)
                 self.count(table)
+
+    async def _create_child(self, table: str, source_id: str, view_id: str, data: dict[str, Any]) -> None:
+        """A view child with a journaled id: one a killed run created is found among the view's children and adopted."""
+        planned = self.map.planned_if_any(table, source_id)
+        if planned and any(r.get("id") == planned for r in await config_api.list_view_children(self.client, table, view_id)):
+            self.map.done(table, source_id, planned, True)
+            return
+        row = await config_api.create_view_child(self.client, table, {"id": self.map.planned(table, source_id), **data})
+        self.map.done(table, source_id, str(row["id"]), True)
 
     def _depth(self, group: dict[str, Any], groups: list[dict[str, Any]]) -> int:
         depth, parent = 0, group["parent_id"]

@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from migrate.apply import Journal
+from migrate.apply.config_workflows import source_order
 from migrate.apply.manual_steps import manual_steps
 from migrate.apply.rollback import rollback
 from migrate.emulator import create_app
@@ -181,9 +182,11 @@ def config_of(path: Path, members: dict[str, str] | None = None, records: dict[s
         versions = rows(snap, "workflow_versions")
         out["workflows"] = {}
         for w in rows(snap, "workflows"):
-            chosen = chosen_version(w, [v for v in versions if v["workflow_id"] == w["id"]])
-            assert chosen is not None
-            out["workflows"][w["name"]] = (chosen["status"], ids(json.loads(chosen["trigger"] or "null")), ids(json.loads(chosen["steps"] or "[]")))
+            history = source_order([v for v in versions if v["workflow_id"] == w["id"]])
+            out["workflows"][w["name"]] = [(v["name"], v["status"], ids(json.loads(v["trigger"] or "null")), ids(json.loads(v["steps"] or "[]")))
+                                           for v in history]
+            chosen = chosen_version(w, history)
+            out["workflows"][w["name"]].append(("last published", chosen["name"] if chosen else None))
     return out
 
 
@@ -233,17 +236,19 @@ def test_index_views_are_updated_not_duplicated(config_run: ConfigRun, compared:
     assert len(index) == sum(1 for (_, _), (_, key, _) in compared[0]["views"].items() if key == "INDEX")
 
 
-def test_every_workflow_matches_by_name_trigger_and_steps_with_ids_rewritten(compared: tuple[dict[str, Any], dict[str, Any]]) -> None:
-    """Each workflow's recreated version has the source's trigger and steps, member and record ids
-    mapped; active stays active (as-source), draft and deactivated arrive as drafts."""
+def test_every_workflow_matches_by_name_with_every_version_trigger_and_steps_ids_rewritten(compared: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    """With `--workflows as-source` and a user token, every version of every workflow is rebuilt in
+    source order with its name, status (ARCHIVED, ACTIVE, DEACTIVATED, DRAFT), trigger and steps,
+    member and record ids mapped, and the same last published version."""
     source, target = compared
-    assert set(source["workflows"]) == set(target["workflows"])
-    for name, (status, trigger, steps) in source["workflows"].items():
-        assert (trigger, steps) == target["workflows"][name][1:], name
-        assert target["workflows"][name][0] == ("ACTIVE" if status == "ACTIVE" else "DRAFT"), name
-    kinds = {t["type"] for _, t, _ in source["workflows"].values()}
+    assert source["workflows"] == target["workflows"]
+    welcome = [v[:2] for v in target["workflows"]["Welcome new people"][:-1]]
+    assert welcome == [("v1", "ARCHIVED"), ("v2", "ACTIVE"), ("v3", "DRAFT")]
+    assert target["workflows"]["Welcome new people"][-1] == ("last published", "v2")
+    assert [v[1] for v in target["workflows"]["Weekly task cleanup"][:-1]] == ["DEACTIVATED"]
+    kinds = {v[2]["type"] for versions in source["workflows"].values() for v in versions[:-1]}
     assert {"DATABASE_EVENT", "CRON", "MANUAL"} <= kinds
-    assert {s["type"] for _, _, steps in target["workflows"].values() for s in steps} >= {"CREATE_RECORD", "UPDATE_RECORD"}
+    assert {s["type"] for versions in target["workflows"].values() for v in versions[:-1] for s in v[3]} >= {"CREATE_RECORD", "UPDATE_RECORD"}
 
 
 def test_every_custom_role_matches_with_its_permissions_and_assignments(compared: tuple[dict[str, Any], dict[str, Any]]) -> None:
