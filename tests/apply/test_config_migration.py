@@ -55,6 +55,8 @@ from tests.plan.workspaces import (
 SOURCE_USER = "migrate-test-source-user-token"
 TARGET_USER = "migrate-test-target-user-token"
 DELETED_COMPANY = "Gone For Good Ltd"
+SALES_IN_SOURCE = "jony.ive@apple.dev"
+"""Sales Rep in the source, Admin in the target before apply."""
 
 
 @dataclass
@@ -119,6 +121,30 @@ async def add_faults(source: Emulator) -> str:
     return str(gone)
 
 
+async def edit_company_index_view(source: Emulator) -> None:
+    """The source's company INDEX view is compact and its first column wider and hidden: apply must
+    change the target's own INDEX view (and rollback change it back)."""
+    views = await source_call(source, "GET", "/rest/metadata/views")
+    index = next(v for v in views if v["key"] == "INDEX" and v["objectMetadataId"] == source.workspace.objects["company"].id)
+    await source_call(source, "PATCH", f"/rest/metadata/views/{index['id']}", json={"isCompact": True, "icon": "IconBuildingSkyscraper"})
+    fields = await source_call(source, "GET", "/rest/metadata/viewFields", params={"viewId": index["id"]})
+    column = sorted(fields, key=lambda f: f["position"])[-1]
+    await source_call(source, "PATCH", f"/rest/metadata/viewFields/{column['id']}", json={"size": 321, "isVisible": False})
+
+
+async def target_member_role(target: Emulator, email: str, label: str) -> None:
+    """Before apply, `email` holds `label` in the target (the source gives them another role)."""
+    async def tgql(query: str, variables: dict[str, Any]) -> dict[str, Any]:
+        body = await call(target, "POST", "/metadata", key=TARGET_USER, json={"query": query, "variables": variables})
+        assert not body.get("errors"), body
+        return body["data"]  # type: ignore[no-any-return]
+
+    members = await call(target, "GET", "/rest/workspaceMembers")
+    member = next(m for m in members["data"]["workspaceMembers"] if m["userEmail"] == email)
+    role = next(r["id"] for r in (await tgql("query { getRoles { id label } }", {}))["getRoles"] if r["label"] == label)
+    await tgql("mutation A($m: UUID!, $r: UUID!) { updateWorkspaceMemberRole(workspaceMemberId: $m, roleId: $r) { id } }", {"m": member["id"], "r": role})
+
+
 def leave_field_out(plan: Plan, obj: str, name: str) -> None:
     """The person reviewing the plan decided the target gets no `obj.name` (it is dropped from
     the fields to create and from the field map): the target lacks it for good."""
@@ -133,8 +159,12 @@ def config_run(tmp_path_factory: pytest.TempPathFactory) -> ConfigRun:
     async def go() -> ConfigRun:
         source = create_app(api_keys=[SOURCE_KEY, ApiKey(SOURCE_USER, user_session=True)], seed="demo", server_url=SOURCE_URL, limits=NO_LIMIT)
         gone = await add_faults(source)
+        await edit_company_index_view(source)
         target = create_app(api_keys=[TARGET_KEY, ApiKey(TARGET_USER, user_session=True)], server_url=TARGET_URL, limits=NO_LIMIT)
         seed_workspace(target.workspace, SeedSpec(records=0, members=TARGET_MEMBERS, rng_seed=7, with_custom_objects=False))
+        await target_member_role(target, SALES_IN_SOURCE, "Admin")
+        async with connect(target) as client:
+            await snapshot_from_api(client, workdir / "target-before.duckdb", with_files=False)
         snapshot = await take_snapshot(source, workdir / "source.duckdb")
         plan = await make_plan(snapshot, target, fallback_owner=FALLBACK)
         leave_field_out(plan, "company", "legacyTier")
@@ -320,22 +350,27 @@ def test_apply_again_creates_no_duplicates(config_run: ConfigRun) -> None:
     assert config_run.target.workspace.count_all() == before
 
 
-def test_rollback_removes_the_configuration_it_created(config_run: ConfigRun) -> None:
-    """After rollback the target has no custom view, custom role, workflow or webhook left; its
-    INDEX views remain."""
-    async def go() -> tuple[list[Any], Any, Any, Any]:
-        async with connect(config_run.target) as client:
-            with Journal(config_run.state) as journal:
-                await rollback(config_run.plan, client, journal)
-            views = await call(config_run.target, "GET", "/rest/metadata/views")
-            roles = await client.graphql("/metadata", "query { getRoles { label } }")
-            workflows = await call(config_run.target, "GET", "/rest/workflows")
-            return views, roles, workflows, await _webhooks(config_run.target)
+def test_rollback_removes_what_it_created_and_restores_what_it_changed(config_run: ConfigRun, compared: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    """After apply and rollback (with the user token) the target's configuration equals its state
+    before apply: no custom view, role, workflow or webhook left, the company INDEX view and its
+    columns as they were, and the member whose role apply changed holds their old role again."""
+    before = config_of(config_run.workdir / "target-before.duckdb")
+    after_apply = config_of(config_run.workdir / "target.duckdb")
+    assert after_apply["views"] != before["views"] and after_apply["view_fields"] != before["view_fields"], "apply changed the INDEX view"
+    assert ("Sales Rep", SALES_IN_SOURCE) in after_apply["role_assignments"] and ("Admin", SALES_IN_SOURCE) in before["role_assignments"]
 
-    views, roles, workflows, hooks = asyncio.run(go())
-    assert {v["key"] for v in views} == {"INDEX"}
-    assert {r["label"] for r in roles["getRoles"]} == {"Admin", "Member"}
-    assert workflows["data"]["workflows"] == [] and hooks == []
+    async def go() -> tuple[Any, Any]:
+        async with connect(config_run.target) as client, user_client(config_run.target) as user:
+            with Journal(config_run.state) as journal:
+                summary = await rollback(config_run.plan, client, journal, user_client=user)
+            await snapshot_from_api(client, config_run.workdir / "target-after-rollback.duckdb", with_files=False)
+            return summary, await call(config_run.target, "GET", "/rest/workflows")
+
+    summary, workflows = asyncio.run(go())
+    assert not [line for line in summary.left if "role" in line], summary.left
+    after = config_of(config_run.workdir / "target-after-rollback.duckdb")
+    assert after == before
+    assert workflows["data"]["workflows"] == []
 
 
 # without a user token (clean_run) --------------------------------------------------------------------------
