@@ -10,10 +10,10 @@ id map, member ids through the plan's member map. What cannot move goes to `manu
 from __future__ import annotations
 
 import json
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from migrate.apply.config_map import ConfigMap
 from migrate.apply.config_views import ViewMigrator
 from migrate.apply.config_workflows import WorkflowMigrator, WorkflowMode
 from migrate.apply.journal import Journal
@@ -40,62 +40,6 @@ class ConfigSummary:
 
     def add(self, kind: str) -> None:
         self.created[kind] = self.created.get(kind, 0) + 1
-
-
-class ConfigMap:
-    """The journal's `config_map`: source item -> target id, and whether we created it.
-
-    A create carries an id chosen and journaled first (`planned`, kind `<kind>_pending`): a run
-    killed between the server's answer and `done` finds that id in the target and adopts it, so
-    no item is made twice. `config_before` keeps what an existing target item looked like before
-    apply changed it (an INDEX view, its columns, a member's role), for `rollback`."""
-
-    def __init__(self, journal: Journal) -> None:
-        self.journal = journal
-        self.con = journal.con
-
-    def get(self, kind: str, source_id: str) -> str | None:
-        row = self.con.execute("SELECT target_id FROM config_map WHERE kind = ? AND source_id = ?", [kind, source_id]).fetchone()
-        return None if row is None else str(row[0])
-
-    def is_created(self, kind: str, source_id: str) -> bool:
-        row = self.con.execute("SELECT created FROM config_map WHERE kind = ? AND source_id = ?", [kind, source_id]).fetchone()
-        return bool(row and row[0])
-
-    def put(self, kind: str, source_id: str, target_id: str, created: bool) -> None:
-        self.con.execute("INSERT OR REPLACE INTO config_map VALUES (?, ?, ?, ?)", [kind, source_id, target_id, created])
-
-    def created(self, kind: str) -> list[str]:
-        return [r[0] for r in self.con.execute("SELECT target_id FROM config_map WHERE kind = ? AND created AND target_id <> '' "
-                                               "ORDER BY source_id", [kind]).fetchall()]
-
-    def planned_if_any(self, kind: str, source_id: str) -> str | None:
-        return self.get(f"{kind}_pending", source_id) or None
-
-    def planned(self, kind: str, source_id: str) -> str:
-        """The id the target item will have, journaled before the create is sent."""
-        known = self.planned_if_any(kind, source_id)
-        if known:
-            return known
-        new = str(uuid.uuid4())
-        self.put(f"{kind}_pending", source_id, new, False)
-        return new
-
-    def done(self, kind: str, source_id: str, target_id: str, created: bool) -> None:
-        self.put(kind, source_id, target_id, created)
-        self.con.execute("DELETE FROM config_map WHERE kind = ? AND source_id = ?", [f"{kind}_pending", source_id])
-
-    def pending(self, kind: str) -> list[str]:
-        """Ids of creates sent by a run that was killed before it could record them."""
-        return [r[0] for r in self.con.execute("SELECT target_id FROM config_map WHERE kind = ? AND target_id <> ''", [f"{kind}_pending"]).fetchall()]
-
-    def keep_before(self, kind: str, target_id: str, before: dict[str, Any]) -> None:
-        """The first before-image wins: a repeated apply must not overwrite it with its own changes."""
-        self.con.execute("INSERT OR IGNORE INTO config_before VALUES (?, ?, ?)", [kind, target_id, json.dumps(before, sort_keys=True)])
-
-    def befores(self, kind: str) -> list[tuple[str, dict[str, Any]]]:
-        return [(str(t), json.loads(b)) for t, b in self.con.execute("SELECT target_id, body FROM config_before WHERE kind = ? ORDER BY target_id",
-                                                                       [kind]).fetchall()]
 
 
 def looks_like_id(value: str) -> bool:
@@ -257,6 +201,7 @@ class ConfigApplier:
             planned = self.map.planned_if_any("webhook", hook["id"])
             if planned and any(t.get("id") == planned for t in target):  # a killed run created it
                 self.map.done("webhook", hook["id"], planned, True)
+                self._new_secret(hook["target_url"])
                 continue
             twin = next((t for t in target if t.get("targetUrl") == hook["target_url"] and sorted(t.get("operations") or []) == operations), None)
             if twin is not None:
@@ -267,10 +212,13 @@ class ConfigApplier:
             self.map.done("webhook", hook["id"], created["id"], True)
             target.append(created)
             self.summary.add("webhook")
-            self.manual("webhook", hook["target_url"], "a new signing secret was generated (listed below): give it to the receiver, "
-                        "which must check signatures with it from now on")
+            self._new_secret(hook["target_url"])
         ours = set(self.map.created("webhook"))
         return {t["targetUrl"]: t.get("secret") or "" for t in target if t.get("id") in ours}
+
+    def _new_secret(self, url: str) -> None:
+        self.manual("webhook", url, "a new signing secret was generated (listed below): give it to the receiver, "
+                    "which must check signatures with it from now on")
 
     def _not_movable(self) -> None:
         for key in rows(self.snapshot, "api_keys", "name"):
