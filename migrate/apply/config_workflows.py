@@ -18,13 +18,12 @@ version reached is read from the target, so a run killed anywhere and repeated c
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
 from migrate.apply.manual_steps import clear_manual_steps
 from migrate.errors import TwentyError
-from migrate.plan.config_plan import chosen_version, rows
+from migrate.plan.config_plan import chosen_version, rows, source_order
 from migrate.snapshot.reader import Snapshot
 from migrate.twenty import config_api
 from migrate.twenty.client import TwentyClient
@@ -38,15 +37,14 @@ PUBLISHED = ("ACTIVE", "DEACTIVATED", "ARCHIVED")
 USER_TOKEN = "set TWENTY_TARGET_USER_TOKEN to let apply do it"
 
 
-def _natural(name: str | None) -> tuple[Any, ...]:
-    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", name or ""))
-
-
-def source_order(versions: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The versions of one workflow in the order they were made (creation date, then name `v1 < v2
-    < v10`), the draft last: it is the one that stays a draft."""
-    ordered = sorted(versions, key=lambda v: (v.get("created_at") or "", _natural(v.get("name")), v["id"]))
-    return [v for v in ordered if v["status"] != "DRAFT"] + [v for v in ordered if v["status"] == "DRAFT"]
+def final_status(version: dict[str, Any], later: list[dict[str, Any]]) -> str:
+    """The status a rebuilt version ends in once the whole history is rebuilt: Twenty archives the
+    last published version when a newer one is published, whatever its state was."""
+    if version["status"] not in PUBLISHED:
+        return "DRAFT"
+    if any(v["status"] in PUBLISHED for v in later):
+        return "ARCHIVED"
+    return "ACTIVE" if version["status"] == "ACTIVE" else "DEACTIVATED"
 
 
 def wanted_status(version: dict[str, Any], later: list[dict[str, Any]]) -> str:
@@ -120,9 +118,14 @@ class WorkflowMigrator:
                        if self.mode == "draft" else f"rebuilding a history of versions activates them, which Twenty accepts from a user session only ({USER_TOKEN})")
                 self.manual("workflow", name, f"version '{v['name']}' ({v['status']} in the source) was not recreated: {why}")
         for index, version in enumerate(rebuild):
-            await self._version(name, workflow_id, version, wanted_status(version, rebuild[index + 1 :]) if self.history else "DRAFT")
+            later = rebuild[index + 1 :]
+            if self.history:
+                await self._version(name, workflow_id, version, wanted_status(version, later), final_status(version, later))
+            else:
+                await self._version(name, workflow_id, version, "DRAFT", "DRAFT")
 
-    async def _version(self, name: str, workflow_id: str, version: dict[str, Any], wanted: str) -> None:
+    async def _version(self, name: str, workflow_id: str, version: dict[str, Any], wanted: str, final: str) -> None:
+        """Rebuild one version; the journal keeps the status it must end in (`workflow_version_status`) for the audit."""
         if self.map.get("workflow_version_done", version["id"]) is not None:
             return
         target_id = self.map.get("workflow_version", version["id"])
@@ -134,7 +137,7 @@ class WorkflowMigrator:
         if target.get("status") == "DRAFT":
             await self._fill(name, version, target)
         await self._publish(name, version, target, wanted)
-        self.map.put("workflow_version_done", version["id"], target_id, False)
+        self.map.write([("workflow_version_done", version["id"], target_id, False), ("workflow_version_status", version["id"], final, False)])
 
     async def _draft_for(self, workflow_id: str, version: dict[str, Any]) -> str:
         """The target draft this version fills: the one a killed run created for it, else the
@@ -218,4 +221,4 @@ class WorkflowMigrator:
                             "Twenty archives a version only when a newer one is published, so it is DEACTIVATED in the target")
 
 
-__all__ = ["PUBLISHED", "WorkflowMigrator", "WorkflowMode", "source_order", "wanted_status"]
+__all__ = ["PUBLISHED", "WorkflowMigrator", "WorkflowMode", "final_status", "source_order", "wanted_status"]

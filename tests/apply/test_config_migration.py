@@ -14,21 +14,23 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 
 from migrate.apply import Journal
-from migrate.apply.config_workflows import source_order
 from migrate.apply.manual_steps import manual_steps
 from migrate.apply.rollback import rollback
+from migrate.audit.run import run_audit
 from migrate.emulator import create_app
 from migrate.emulator.app import Emulator
 from migrate.emulator.auth import ApiKey
 from migrate.emulator.seed import SeedSpec, seed_workspace
-from migrate.plan.config_plan import chosen_version, rows
+from migrate.plan.config_plan import chosen_version, rows, source_order
 from migrate.plan.plan import Plan, load_plan, save_plan
 from migrate.settings import Endpoint, Secret
 from migrate.snapshot.from_api import snapshot_from_api
@@ -348,6 +350,31 @@ def test_apply_again_creates_no_duplicates(config_run: ConfigRun) -> None:
     before = config_run.target.workspace.count_all()
     assert asyncio.run(go()) == {}
     assert config_run.target.workspace.count_all() == before
+
+
+def test_the_audit_checks_every_rebuilt_version_and_names_one_that_differs(config_run: ConfigRun, compared: tuple[dict[str, Any], dict[str, Any]],
+                                                                         tmp_path: Path) -> None:
+    """`checks/test_configuration.py` on the as-source migration, with the archived v1 of 'Welcome
+    new people' made DEACTIVATED in a copy of the target: the check fails with exactly one
+    difference, that version (so every other version, trigger, step count and status matched the
+    journal's expectation). One audit run: each costs a fresh interpreter."""
+    check = "checks/test_configuration.py::test_every_workflow_is_in_the_target_with_its_trigger_steps_and_state"
+
+    def audit(target: Path, reports: Path) -> tuple[int, dict[str, Any]]:
+        code = run_audit(config_run.workdir / "source.duckdb", target, state=config_run.state, report_dir=reports,
+                         extra=["-k", "test_every_workflow_is_in_the_target"])
+        data = json.loads((reports / "audit.json").read_text(encoding="utf-8"))
+        return code, next(r for r in data["results"] if r["nodeid"] == check)
+
+    broken = tmp_path / "target.duckdb"
+    shutil.copyfile(config_run.workdir / "target.duckdb", broken)
+    con = duckdb.connect(str(broken))
+    con.execute("UPDATE workflow_versions SET status = 'DEACTIVATED' WHERE status = 'ARCHIVED'")
+    con.close()
+    code, result = audit(broken, tmp_path / "broken")
+    assert code == 1 and result["outcome"] == "failed" and result["evidence"]["observed"] == "1 workflow differences", result["evidence"]
+    assert any(s.get("workflow") == "Welcome new people" and s.get("version") == "v1" and s.get("target") == "DEACTIVATED"
+               for s in result["evidence"]["samples"]), result["evidence"]
 
 
 def test_rollback_removes_what_it_created_and_restores_what_it_changed(config_run: ConfigRun, compared: tuple[dict[str, Any], dict[str, Any]]) -> None:
