@@ -133,7 +133,8 @@ class WorkflowMigrator:
             target_id = await self._draft_for(workflow_id, version)
         target = await config_api.get_version(self.client, target_id)
         if target is None:
-            raise LookupError(f"workflow '{name}': its version {target_id} vanished from the target; run `rollback`, then apply again")
+            raise TwentyError(f"Workflow '{name}': its version {target_id}, made by an earlier apply, is no longer in the target "
+                              "(deleted by hand?). Run `twenty-migrate rollback`, then apply again.", object_name="workflowVersion", record_id=target_id)
         if target.get("status") == "DRAFT":
             await self._fill(name, version, target)
         await self._publish(name, version, target, wanted)
@@ -221,4 +222,4 @@ class WorkflowMigrator:
                             "Twenty archives a version only when a newer one is published, so it is DEACTIVATED in the target")
 
 
-__all__ = ["PUBLISHED", "WorkflowMigrator", "WorkflowMode", "final_status", "source_order", "wanted_status"]
+__all__ = ["PUBLISHED", "WorkflowMigrator", "WorkflowMode", "final_status", "wanted_status"]
