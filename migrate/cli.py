@@ -343,8 +343,10 @@ def apply_command(
     delta: Annotated[bool, typer.Option("--delta", help="Copy what changed in the source since the last run (needs --source).")] = False,
     skip_deleted: Annotated[bool, typer.Option("--skip-deleted", help="Do not copy records soft-deleted in the source (counted as skipped).")] = False,
     source: Annotated[Path | None, typer.Option("--source", help="With --delta: a fresh snapshot of the source.")] = None,
-    workflows: Annotated[str, typer.Option("--workflows", help="draft: every workflow arrives as a draft; as-source: those active in the "
-                                           "source are activated (needs a user token in TWENTY_TARGET_USER_TOKEN).")] = "draft",
+    workflows: Annotated[str, typer.Option("--workflows", help="draft: every workflow arrives as one draft (the version the "
+                                           "source runs), nothing is activated; as-source: every version is rebuilt in order with its source "
+                                           "status; older versions are published one after the other so that Twenty archives them, and those "
+                                           "active in the source are activated (needs a user token in TWENTY_TARGET_USER_TOKEN).")] = "draft",
     rate: RateOption = 90.0,
     quiet: QuietOption = False,
     as_json: JsonOption = False,

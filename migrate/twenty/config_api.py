@@ -243,10 +243,17 @@ async def deactivate_version(user_client: TwentyClient, version_id: str) -> None
 
 
 async def delete_workflow(client: TwentyClient, workflow_id: str) -> None:
-    """Destroy the workflow and its versions (rollback)."""
-    for version in await list_records(client, "workflowVersions", filter=f"workflowId[eq]:{workflow_id}"):
-        await client.request("DELETE", f"/rest/workflowVersions/{version['id']}", object_name="workflowVersions")
+    """Destroy the workflow, then whatever versions are left of it (rollback). Newer Twenty
+    destroys the versions with their workflow and refuses a version's own destroy ("Method not
+    allowed", `workflow-version-destroy-one.pre-query.hook.ts`); older ones need it."""
+    versions = await list_versions(client, workflow_id)
     await client.request("DELETE", f"/rest/workflows/{workflow_id}", object_name="workflows")
+    for version in versions:
+        try:
+            await client.request("DELETE", f"/rest/workflowVersions/{version['id']}", object_name="workflowVersions")
+        except TwentyError as exc:
+            if getattr(exc, "status", None) not in (400, 403, 404):
+                raise
 
 
 __all__ = ["ROLE_FLAGS", "VIEW_CHILDREN", "activate_version", "create_step", "create_version", "deactivate_version", "delete_step", "get_version",

@@ -394,13 +394,14 @@ def test_rollback_removes_what_it_created_and_restores_what_it_changed(config_ru
             with Journal(config_run.state) as journal:
                 summary = await rollback(config_run.plan, client, journal, user_client=user)
             await snapshot_from_api(client, config_run.workdir / "target-after-rollback.duckdb", with_files=False)
-            return summary, await call(config_run.target, "GET", "/rest/workflows")
+            return summary, [await call(config_run.target, "GET", f"/rest/{p}") for p in ("workflows", "workflowVersions", "workflowAutomatedTriggers")]
 
-    summary, workflows = asyncio.run(go())
+    summary, (workflows, versions, triggers) = asyncio.run(go())
     assert not [line for line in summary.left if "role" in line], summary.left
     after = config_of(config_run.workdir / "target-after-rollback.duckdb")
     assert after == before
-    assert workflows["data"]["workflows"] == []
+    assert workflows["data"]["workflows"] == [] and versions["data"]["workflowVersions"] == []
+    assert triggers["data"]["workflowAutomatedTriggers"] == [], "an activated version's trigger outlived its workflow"
 
 
 # without a user token (clean_run) --------------------------------------------------------------------------
