@@ -18,7 +18,7 @@ from migrate.apply.config_views import ViewMigrator
 from migrate.apply.config_workflows import WorkflowMigrator, WorkflowMode
 from migrate.apply.journal import Journal
 from migrate.apply.manual_steps import add_manual_step, clear_manual_steps, write_manual_steps
-from migrate.errors import TwentyError
+from migrate.errors import TwentyAPIError, TwentyError
 from migrate.plan.config_plan import (
     DEFAULT_ROLE,
     STANDARD_ROLES,
@@ -244,47 +244,56 @@ async def rollback_configuration(client: TwentyClient, journal: Journal, *, user
     cmap = ConfigMap(journal)
     done: list[str] = []
     left: list[str] = []
+    unrestored: list[str] = []
     for member, before in cmap.befores("role_assignment"):
         if not before.get("roleId"):
             continue
         if user_client is None:
-            left.append(f"member {before.get('email') or member}: give them back their role (id {before['roleId']}) in Settings > Members "
-                        "(Twenty changes member roles for a user session only; set TWENTY_TARGET_USER_TOKEN to let rollback do it).")
+            unrestored.append(member)
+            left.append(f"member {before.get('email') or member}: give them back their role (id {before['roleId']}) in Settings > Members, "
+                        "or run rollback again with TWENTY_TARGET_USER_TOKEN set (Twenty changes member roles for a user session only).")
             continue
         try:
             await config_api.assign_member_role(user_client, member, before["roleId"])
         except TwentyError as exc:
+            unrestored.append(member)
             left.append(f"member {before.get('email') or member}: their previous role could not be given back ({exc}); do it in Settings > Members.")
             continue
         done.append(f"role of member {member} restored")
     for kind, delete in (("workflow", config_api.delete_workflow), ("webhook", config_api.delete_webhook),
                          ("role", config_api.delete_role), ("view", config_api.delete_view)):
-        for target_id in cmap.created(kind) + cmap.pending(kind):
+        for target_id in cmap.created(kind):
             if await _gone(delete(client, target_id)):
                 done.append(f"{kind} {target_id}")
+        for target_id in cmap.pending(kind):  # sent by a killed run, perhaps never made
+            if await _gone(delete(client, target_id), unsure=True):
+                done.append(f"{kind} {target_id}")
     for table in config_api.VIEW_CHILDREN:  # children we added to views we did not create (INDEX views)
-        for target_id in cmap.created(table) + cmap.pending(table):
+        for target_id in cmap.created(table):
             await _gone(config_api.delete_view_child(client, table, target_id))
+        for target_id in cmap.pending(table):
+            await _gone(config_api.delete_view_child(client, table, target_id), unsure=True)
     for view_id, before in cmap.befores("view"):
-        await config_api.update_view(client, view_id, before)
-        done.append(f"INDEX view {view_id} restored")
+        if await _gone(config_api.update_view(client, view_id, before)):
+            done.append(f"INDEX view {view_id} restored")
     for table in config_api.VIEW_CHILDREN:
         for row_id, before in cmap.befores(table):
             await _gone(config_api.update_view_child(client, table, row_id, before))
     journal.con.execute("DELETE FROM config_map")
-    journal.con.execute("DELETE FROM config_before")
+    journal.con.execute("DELETE FROM config_before WHERE kind <> 'role_assignment' OR NOT list_contains(?::VARCHAR[], target_id)", [unrestored])
     journal.con.execute("DELETE FROM manual_steps")
     return done, left
 
 
-async def _gone(call: Any) -> bool:
-    """Run a delete (or restore): False if the item is already gone (a resumed rollback)."""
+async def _gone(call: Any, *, unsure: bool = False) -> bool:
+    """Run a delete (or restore): False if the item is already gone (a resumed rollback) or, when
+    `unsure` (an id a killed run sent), was never made: any refusal of the API then means that."""
     try:
         await call
-    except TwentyError as exc:
-        if getattr(exc, "status", None) not in (400, 404):
-            raise
-        return False
+    except TwentyAPIError as exc:
+        if unsure or exc.status in (400, 404) or exc.code == "NOT_FOUND":
+            return False
+        raise
     return True
 
 
