@@ -1,13 +1,16 @@
 """The configuration migrated end to end on two emulators: views (every filter operand, filter
 groups, sorts, a kanban, a calendar), three workflows (record-created + create-record step, cron,
-manual; one active, one draft, one deactivated), two custom roles with object and field
-permissions, two webhooks, and what cannot move (API keys, connected accounts).
+manual; one with an archived v1, an active v2 and a draft v3, one deactivated, one draft), two
+custom roles with object and field permissions, two webhooks, and what cannot move (API keys,
+connected accounts).
 
 `config_run` adds three faults to the demo source, through its API: a view filtering on a field
 the target will lack, a workflow step pointing at a record deleted for good, and a role assigned
-to the member the target lacks (Zoë). It migrates with a user token of the target and
-`--workflows as-source`; `clean_run` (conftest) is the same demo migrated with an API key only
-and the default `--workflows draft`. The tests of `config_run` run in order: rollback is last.
+to the member the target lacks (Zoë); it also edits the source's company INDEX view, and gives a
+target member another role than the source's, so that apply changes items the target had (which
+rollback must put back). It migrates with a user token of the target and `--workflows as-source`;
+`clean_run` (conftest) is the same demo migrated with an API key only and the default
+`--workflows draft`. The tests of `config_run` run in order: rollback is last.
 """
 
 from __future__ import annotations
