@@ -21,6 +21,7 @@ from migrate.plan.config_plan import (
     chosen_version,
     has_configuration,
     rows,
+    source_order,
 )
 from migrate.snapshot.reader import Snapshot
 
@@ -142,15 +143,21 @@ def _steps(version: dict[str, Any] | None) -> int:
     return len(json.loads(version["steps"] or "[]")) if version else 0
 
 
+def _journal_rows(audit: AuditSession, kind: str) -> dict[str, str]:
+    if audit.journal is None:
+        return {}
+    return dict(audit.journal.con.execute("SELECT source_id, target_id FROM config_map WHERE kind = ?", [kind]).fetchall())
+
+
 def test_every_workflow_is_in_the_target_with_its_trigger_steps_and_state(audit: AuditSession, evidence: Evidence) -> None:
-    """Every source workflow is in the target (by name) with its trigger type, its number of steps, and the state the journal created it in."""
+    """Every source workflow is in the target (by name) with every version the journal rebuilt: its trigger type,
+    its number of steps and the status the journal says it must end in; the versions not rebuilt are explained."""
     workflows = source_rows(audit, "workflows", "position, name")
     versions = rows(audit.source, "workflow_versions")
     target_versions = target_rows(audit, "workflow_versions")
     target = {w["name"]: w for w in target_rows(audit, "workflows", "position, name")}
-    activated: set[str] = set()
-    if audit.journal is not None:
-        activated = {r[0] for r in audit.journal.con.execute("SELECT source_id FROM config_map WHERE kind = 'workflow_activation'").fetchall()}
+    rebuilt, finals = _journal_rows(audit, "workflow_version"), _journal_rows(audit, "workflow_version_status")
+    activated = set(_journal_rows(audit, "workflow_activation"))
     bad = 0
     for workflow in workflows:
         name = workflow["name"]
@@ -162,31 +169,51 @@ def test_every_workflow_is_in_the_target_with_its_trigger_steps_and_state(audit:
             continue
         if explained(evidence, actions, name, "left as it was in the target", "a workflow of this name already existed"):
             continue
-        history = [v for v in versions if v["workflow_id"] == workflow["id"]]
-        version = chosen_version(workflow, history)
-        theirs = chosen_version(there, [v for v in target_versions if v["workflow_id"] == there["id"]])
-        if len(history) > 1:
-            explained(evidence, actions, name, "older versions not recreated", f"{len(history) - 1} other version")
-        if _trigger_type(version) != _trigger_type(theirs) and not explained(evidence, actions, name, "trigger differs", "trigger:"):
-            evidence.add(workflow=name, field="trigger", source=_trigger_type(version), target=_trigger_type(theirs))
-            bad += 1
+        history = source_order([v for v in versions if v["workflow_id"] == workflow["id"]])
+        theirs_all = {v["id"]: v for v in target_versions if v["workflow_id"] == there["id"]}
+        if any(v["id"] in finals for v in history):  # the journal says which versions were rebuilt, and how they end
+            pairs = [(v, theirs_all.get(rebuilt.get(v["id"], "")), finals[v["id"]]) for v in history if v["id"] in finals]
+        else:  # an older journal (or none): the version the source runs, a draft unless the journal activated it
+            version = chosen_version(workflow, history)
+            theirs = chosen_version(there, list(theirs_all.values()))
+            pairs = [(version, theirs, "ACTIVE" if version is not None and version["id"] in activated else "DRAFT")] if version else []
+        done = {v["id"] for v, _, _ in pairs}
+        for v in history:
+            if v["id"] not in done and not explained(evidence, actions, name, f"version '{v['name']}' not rebuilt", f"version '{v['name']}'"):
+                evidence.add(workflow=name, version=v["name"], source=v["status"], target="missing")
+                bad += 1
         by_hand = sum(1 for a in actions if a.startswith("add the step "))
-        wanted, got = _steps(version), _steps(theirs)
-        if got + by_hand != wanted:
-            evidence.add(workflow=name, field="steps", source=wanted, target=got, note=f"{by_hand} left to add by hand")
-            bad += 1
-        elif by_hand:
-            explained(evidence, actions, name, f"{by_hand} of {wanted} steps not in the target", "add the step ")
-        source_state = (version or {}).get("status")
-        expected = "ACTIVE" if source_state == "ACTIVE" and version is not None and version["id"] in activated else "DRAFT"
-        if source_state == "ACTIVE" and expected == "DRAFT" and not explained(evidence, actions, name, "a draft in the target",
-                                                                              "active in the source"):
-            evidence.add(workflow=name, field="state", source="ACTIVE", target="DRAFT", note="the journal does not say why it is not active")
-            bad += 1
+        for version, theirs, final in pairs:
+            label = f"{name} {version['name']}"
+            if explained(evidence, actions, label, "not published as in the source", f"version '{version['name']}' ({version['status']} in the source) could"):
+                continue
+            if theirs is None:
+                evidence.add(workflow=name, version=version["name"], source=version["status"], target="missing")
+                bad += 1
+                continue
+            if _trigger_type(version) != _trigger_type(theirs) and not explained(evidence, actions, name, "trigger differs", "trigger"):
+                evidence.add(workflow=name, version=version["name"], field="trigger", source=_trigger_type(version), target=_trigger_type(theirs))
+                bad += 1
+            wanted, got = _steps(version), _steps(theirs)
+            if got + (by_hand if got != wanted else 0) != wanted:
+                evidence.add(workflow=name, version=version["name"], field="steps", source=wanted, target=got, note=f"{by_hand} left to add by hand")
+                bad += 1
+            elif got != wanted:
+                explained(evidence, actions, label, f"{wanted - got} of {wanted} steps not in the target", "add the step ")
+            if version["status"] == "ACTIVE" and final != "ACTIVE" and not explained(evidence, actions, name, "not active in the target",
+                                                                                      "active in the source"):
+                evidence.add(workflow=name, version=version["name"], field="state", source="ACTIVE", target=final,
+                             note="the journal does not say why it is not active")
+                bad += 1
+            if theirs.get("status") != final and not explained(evidence, actions, label, f"{final} expected", f"version '{version['name']}' is"):
+                evidence.add(workflow=name, version=version["name"], field="state", source=version["status"], target=theirs.get("status"),
+                             note=f"the journal rebuilt it to end {final}")
+                bad += 1
+        expected = sorted({f for _, _, f in pairs} - {"ARCHIVED"})
         states = sorted(set(json.loads(there["statuses"] or "[]")))
-        if states != [expected]:
-            evidence.add(workflow=name, field="state", source=source_state, target=", ".join(states) or "none",
-                         note=f"the journal created it {expected}")
+        if states != expected:
+            evidence.add(workflow=name, field="state", source=", ".join(expected) or "none", target=", ".join(states) or "none",
+                         note="the workflow's statuses differ from those of the versions the journal rebuilt")
             bad += 1
     evidence.set(observed=f"{bad} workflow differences", expected="0")
     assert bad == 0, f"{bad} workflow differences between the source and the target"

@@ -445,8 +445,10 @@ def apply_command(
     delta: Annotated[bool, typer.Option("--delta", help="Copy what changed in the source since the last run (needs --source).")] = False,
     skip_deleted: Annotated[bool, typer.Option("--skip-deleted", help="Do not copy records soft-deleted in the source (counted as skipped).")] = False,
     source: Annotated[Path | None, typer.Option("--source", help="With --delta: a fresh snapshot of the source.")] = None,
-    workflows: Annotated[str, typer.Option("--workflows", help="draft: every workflow arrives as a draft; as-source: those active in the "
-                                           "source are activated (needs a user token in TWENTY_TARGET_USER_TOKEN).")] = "draft",
+    workflows: Annotated[str, typer.Option("--workflows", help="draft: every workflow arrives as one draft (the version the "
+                                           "source runs), nothing is activated; as-source: every version is rebuilt in order with its source "
+                                           "status; older versions are published one after the other so that Twenty archives them, and those "
+                                           "active in the source are activated (needs a user token in TWENTY_TARGET_USER_TOKEN).")] = "draft",
     rate: RateOption = 90.0,
     quiet: QuietOption = False,
     as_json: JsonOption = False,
@@ -534,7 +536,7 @@ def rollback_command(
     from migrate.apply import Journal
     from migrate.apply.rollback import rollback
     from migrate.plan.plan import load_plan
-    from migrate.settings import ClientSettings, Endpoint
+    from migrate.settings import ClientSettings, Endpoint, api_key_from_env
     from migrate.twenty.client import TwentyClient
 
     with reported(debug):
@@ -545,8 +547,15 @@ def rollback_command(
                 raise typer.Exit(EXIT_DONE)
 
             async def go() -> Any:
+                try:  # a user session gives members back the roles apply changed
+                    user_token = api_key_from_env("TWENTY_TARGET_USER_TOKEN")
+                except ConfigError:
+                    user_token = None
                 async with TwentyClient(Endpoint(plan.target_url, read_api_key("TWENTY_TARGET_API_KEY")), ClientSettings()) as client:
-                    return await rollback(plan, client, journal)
+                    if user_token is None:
+                        return await rollback(plan, client, journal)
+                    async with TwentyClient(Endpoint(plan.target_url, user_token), ClientSettings(), limiter=client.limiter) as user:
+                        return await rollback(plan, client, journal, user_client=user)
 
             summary = run_async(go)
     typer.echo(f"deleted {sum(summary.deleted.values())} records, removed objects: {', '.join(summary.objects_removed) or 'none'}")

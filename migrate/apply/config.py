@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
+from migrate.apply.config_map import ConfigMap
 from migrate.apply.config_views import ViewMigrator
+from migrate.apply.config_workflows import WorkflowMigrator, WorkflowMode
 from migrate.apply.journal import Journal
 from migrate.apply.manual_steps import add_manual_step, clear_manual_steps, write_manual_steps
-from migrate.errors import TwentyError
+from migrate.errors import TwentyAPIError, TwentyError
 from migrate.plan.config_plan import (
     DEFAULT_ROLE,
     STANDARD_ROLES,
-    chosen_version,
     has_configuration,
     rows,
 )
@@ -29,7 +30,6 @@ from migrate.snapshot.reader import Snapshot
 from migrate.twenty import config_api
 from migrate.twenty.client import TwentyClient
 
-WorkflowMode = Literal["draft", "as-source"]
 UUID_LENGTH = 36
 
 
@@ -40,24 +40,6 @@ class ConfigSummary:
 
     def add(self, kind: str) -> None:
         self.created[kind] = self.created.get(kind, 0) + 1
-
-
-class ConfigMap:
-    """The journal's `config_map`: source item -> target id, and whether we created it."""
-
-    def __init__(self, journal: Journal) -> None:
-        self.con = journal.con
-
-    def get(self, kind: str, source_id: str) -> str | None:
-        row = self.con.execute("SELECT target_id FROM config_map WHERE kind = ? AND source_id = ?", [kind, source_id]).fetchone()
-        return None if row is None else str(row[0])
-
-    def put(self, kind: str, source_id: str, target_id: str, created: bool) -> None:
-        self.con.execute("INSERT OR REPLACE INTO config_map VALUES (?, ?, ?, ?)", [kind, source_id, target_id, created])
-
-    def created(self, kind: str) -> list[str]:
-        return [r[0] for r in self.con.execute("SELECT target_id FROM config_map WHERE kind = ? AND created AND target_id <> '' "
-                                               "ORDER BY source_id", [kind]).fetchall()]
 
 
 def looks_like_id(value: str) -> bool:
@@ -130,7 +112,7 @@ class ConfigApplier:
         remap = Remapper(self.plan, self.journal, self.snapshot, await self.client.objects())
         await ViewMigrator(self.client, self.snapshot, self.map, remap, self.manual, self.summary.add).run()
         await self._roles(remap)
-        await self._workflows(remap)
+        await WorkflowMigrator(self.client, self.user_client, self.snapshot, self.map, remap, self.manual, self.summary.add, self.mode).run()
         secrets = await self._webhooks()
         self._not_movable()
         write_manual_steps(self.journal, secrets=secrets)
@@ -139,22 +121,27 @@ class ConfigApplier:
 
     # roles --------------------------------------------------------------------------------------
     async def _roles(self, remap: Remapper) -> None:
-        target_roles = {r["label"]: r["id"] for r in await config_api.list_roles(self.client)}
+        listed = await config_api.list_roles(self.client)
+        target_roles = {r["label"]: r["id"] for r in listed}
+        held = {m["id"]: r["id"] for r in listed for m in r.get("workspaceMembers") or []}
         permissions = rows(self.snapshot, "role_permissions", "role, kind, object, field")
         for role in rows(self.snapshot, "roles", "label"):
             label = role["label"]
             if label in STANDARD_ROLES or self.map.get("role", label) is not None:
                 continue
-            if label in target_roles:
+            planned = self.map.planned_if_any("role", label)
+            if label in target_roles and target_roles[label] != planned:
                 self.map.put("role", label, target_roles[label], False)
                 self.manual("role", label, "a role of this name already existed in the target; its permissions were left as they were: compare them")
                 continue
-            settings = json.loads(role["settings"] or "{}")
-            role_id = await config_api.create_role(self.client, {"label": label, "description": role["description"], "icon": role["icon"],
-                                                                 **{k: v for k, v in settings.items() if v is not None}})
-            target_roles[label] = role_id
+            if label not in target_roles:  # else a killed run created it: its permissions are set (again) below
+                settings = json.loads(role["settings"] or "{}")
+                target_roles[label] = await config_api.create_role(self.client, {
+                    "id": self.map.planned("role", label), "label": label, "description": role["description"], "icon": role["icon"],
+                    **{k: v for k, v in settings.items() if v is not None}})
+            role_id = target_roles[label]
             await self._permissions(label, role_id, [p for p in permissions if p["role"] == label], json.loads(role["permission_flags"] or "[]"), remap)
-            self.map.put("role", label, role_id, True)
+            self.map.done("role", label, role_id, True)
             self.summary.add("role")
         for a in rows(self.snapshot, "role_assignments", "role, email"):
             if a["kind"] == "api_key":
@@ -171,10 +158,14 @@ class ConfigApplier:
                 self.manual("role", f"{a['role']} for {who}", f"assign the role '{a['role']}' to {who} in Settings > Members (Twenty accepts "
                             "member role changes from a user session only; set TWENTY_TARGET_USER_TOKEN to let apply do it)")
                 continue
-            await config_api.assign_member_role(self.user_client, member, target_roles[a["role"]])
+            role_id = target_roles[a["role"]]
+            self.map.keep_before("role_assignment", member, {"roleId": held.get(member), "email": who})
+            if held.get(member) != role_id:  # the same call again is harmless if a killed run made it
+                self.map.put("role_assignment_pending", a["member_id"], role_id, False)
+                await config_api.assign_member_role(self.user_client, member, role_id)
+                self.summary.add("role assignment")
             clear_manual_steps(self.journal, "role", f"{a['role']} for {who}", "assign")
-            self.map.put("role_assignment", a["member_id"], target_roles[a["role"]], False)
-            self.summary.add("role assignment")
+            self.map.done("role_assignment", a["member_id"], role_id, False)
 
     async def _permissions(self, label: str, role_id: str, permissions: list[dict[str, Any]], flags: list[str], remap: Remapper) -> None:
         objects, fields = [], []
@@ -199,69 +190,6 @@ class ConfigApplier:
             except TwentyError as exc:
                 self.manual("role", label, f"some permissions were refused by the target ({exc}); set them in Settings > Roles")
 
-    # workflows ----------------------------------------------------------------------------------
-    async def _workflows(self, remap: Remapper) -> None:
-        versions = rows(self.snapshot, "workflow_versions")
-        existing: dict[str, str] | None = None
-        for w in rows(self.snapshot, "workflows", "position, name"):
-            version = chosen_version(w, [v for v in versions if v["workflow_id"] == w["id"]])
-            name = w["name"]
-            older = sum(1 for v in versions if v["workflow_id"] == w["id"]) - 1
-            if older > 0:
-                self.manual("workflow", name, f"{older} other version(s) of the source are history and were not recreated "
-                            f"(only '{version['name'] if version else '?'}' was)")
-            target_id = self.map.get("workflow", w["id"])
-            if target_id is None:
-                if existing is None:
-                    existing = {r.get("name"): r["id"] for r in await config_api.list_records(self.client, "workflows")}
-                if name in existing:
-                    self.map.put("workflow", w["id"], existing[name], False)
-                    self.manual("workflow", name, "a workflow of this name already existed in the target: it was left as it was")
-                    continue
-                target_id, draft = await config_api.create_workflow(self.client, name)
-                self.map.put("workflow", w["id"], target_id, True)
-                self.map.put("workflow_version", w["id"], draft, True)
-                self.summary.add("workflow")
-            draft = self.map.get("workflow_version", w["id"])
-            if version is None or not draft:
-                continue
-            await self._fill(name, version, draft, remap)
-
-    async def _fill(self, name: str, version: dict[str, Any], draft: str, remap: Remapper) -> None:
-        trigger, steps = json.loads(version["trigger"] or "null"), json.loads(version["steps"] or "[]")
-        problems: list[str] = []
-        if trigger and self.map.get("workflow_trigger", version["id"]) is None:
-            await config_api.set_trigger(self.client, draft, remap.json_ids(trigger, problems))
-            self.map.put("workflow_trigger", version["id"], draft, True)
-        for step in steps:
-            step_problems: list[str] = []
-            body = remap.json_ids(step, step_problems)
-            for problem in step_problems:
-                self.manual("workflow", name, f"step '{step.get('name')}': {problem}")
-            if self.map.get("workflow_step", f"{version['id']}/{step['id']}") is not None:
-                continue
-            if self.user_client is None:
-                self.manual("workflow", name, f"add the step '{step.get('name')}' ({step.get('type')}) by hand: Twenty creates workflow steps "
-                            "for a user session only (set TWENTY_TARGET_USER_TOKEN to let apply do it)")
-                continue
-            await config_api.create_step(self.user_client, draft, body)
-            clear_manual_steps(self.journal, "workflow", name, f"add the step '{step.get('name')}'")
-            self.map.put("workflow_step", f"{version['id']}/{step['id']}", step["id"], True)
-        for problem in problems:
-            self.manual("workflow", name, f"trigger: {problem}")
-        if version["status"] != "ACTIVE" or self.map.get("workflow_activation", version["id"]) is not None:
-            return
-        if self.mode == "draft":
-            self.manual("workflow", name, "active in the source, created as a draft (--workflows draft): activate it once checked")
-        elif self.user_client is None:
-            self.manual("workflow", name, "active in the source: activate it in Workflows (Twenty activates for a user session only; "
-                        "set TWENTY_TARGET_USER_TOKEN to let apply do it)")
-        else:
-            await config_api.activate_version(self.user_client, draft)
-            clear_manual_steps(self.journal, "workflow", name, "active in the source")
-            self.map.put("workflow_activation", version["id"], draft, False)
-            self.summary.add("workflow activation")
-
     # webhooks, API keys, accounts ------------------------------------------------------------------
     async def _webhooks(self) -> dict[str, str]:
         """Create the webhooks; the new secrets of those we created, by target URL (for manual-steps.md only)."""
@@ -270,19 +198,27 @@ class ConfigApplier:
             if self.map.get("webhook", hook["id"]) is not None:
                 continue
             operations = json.loads(hook["operations"] or "[]")
+            planned = self.map.planned_if_any("webhook", hook["id"])
+            if planned and any(t.get("id") == planned for t in target):  # a killed run created it
+                self.map.done("webhook", hook["id"], planned, True)
+                self._new_secret(hook["target_url"])
+                continue
             twin = next((t for t in target if t.get("targetUrl") == hook["target_url"] and sorted(t.get("operations") or []) == operations), None)
             if twin is not None:
                 self.map.put("webhook", hook["id"], twin["id"], False)
                 continue
-            created = await config_api.create_webhook(self.client, {"targetUrl": hook["target_url"], "operations": operations,
-                                                                    "description": hook["description"]})
-            self.map.put("webhook", hook["id"], created["id"], True)
+            created = await config_api.create_webhook(self.client, {"id": self.map.planned("webhook", hook["id"]), "targetUrl": hook["target_url"],
+                                                                    "operations": operations, "description": hook["description"]})
+            self.map.done("webhook", hook["id"], created["id"], True)
             target.append(created)
             self.summary.add("webhook")
-            self.manual("webhook", hook["target_url"], "a new signing secret was generated (listed below): give it to the receiver, "
-                        "which must check signatures with it from now on")
+            self._new_secret(hook["target_url"])
         ours = set(self.map.created("webhook"))
         return {t["targetUrl"]: t.get("secret") or "" for t in target if t.get("id") in ours}
+
+    def _new_secret(self, url: str) -> None:
+        self.manual("webhook", url, "a new signing secret was generated (listed below): give it to the receiver, "
+                    "which must check signatures with it from now on")
 
     def _not_movable(self) -> None:
         for key in rows(self.snapshot, "api_keys", "name"):
@@ -300,29 +236,65 @@ async def apply_configuration(plan: Plan, client: TwentyClient, journal: Journal
     return await ConfigApplier(plan, client, journal, snapshot, user_client=user_client, workflows=workflows).run()
 
 
-async def rollback_configuration(client: TwentyClient, journal: Journal) -> list[str]:
-    """Delete the workflows, view children, views, roles and webhooks this migration created."""
+async def rollback_configuration(client: TwentyClient, journal: Journal, *, user_client: TwentyClient | None = None) -> tuple[list[str], list[str]]:
+    """Put back what apply changed in items the target already had (INDEX views and their columns,
+    member roles), then delete the workflows, webhooks, roles, views and view children this
+    migration created, those a killed run created without recording them included. Returns (what
+    was removed or restored, what a person must still do)."""
     cmap = ConfigMap(journal)
-    removed = []
+    done: list[str] = []
+    left: list[str] = []
+    unrestored: list[str] = []
+    for member, before in cmap.befores("role_assignment"):
+        if not before.get("roleId"):
+            continue
+        if user_client is None:
+            unrestored.append(member)
+            left.append(f"member {before.get('email') or member}: give them back their role (id {before['roleId']}) in Settings > Members, "
+                        "or run rollback again with TWENTY_TARGET_USER_TOKEN set (Twenty changes member roles for a user session only).")
+            continue
+        try:
+            await config_api.assign_member_role(user_client, member, before["roleId"])
+        except TwentyError as exc:
+            unrestored.append(member)
+            left.append(f"member {before.get('email') or member}: their previous role could not be given back ({exc}); do it in Settings > Members.")
+            continue
+        done.append(f"role of member {member} restored")
     for kind, delete in (("workflow", config_api.delete_workflow), ("webhook", config_api.delete_webhook),
                          ("role", config_api.delete_role), ("view", config_api.delete_view)):
         for target_id in cmap.created(kind):
-            try:
-                await delete(client, target_id)
-            except TwentyError as exc:
-                if getattr(exc, "status", None) != 404:
-                    raise
-            removed.append(f"{kind} {target_id}")
+            if await _gone(delete(client, target_id)):
+                done.append(f"{kind} {target_id}")
+        for target_id in cmap.pending(kind):  # sent by a killed run, perhaps never made
+            if await _gone(delete(client, target_id), unsure=True):
+                done.append(f"{kind} {target_id}")
     for table in config_api.VIEW_CHILDREN:  # children we added to views we did not create (INDEX views)
         for target_id in cmap.created(table):
-            try:
-                await config_api.delete_view_child(client, table, target_id)
-            except TwentyError as exc:
-                if getattr(exc, "status", None) != 404:
-                    raise
+            await _gone(config_api.delete_view_child(client, table, target_id))
+        for target_id in cmap.pending(table):
+            await _gone(config_api.delete_view_child(client, table, target_id), unsure=True)
+    for view_id, before in cmap.befores("view"):
+        if await _gone(config_api.update_view(client, view_id, before)):
+            done.append(f"INDEX view {view_id} restored")
+    for table in config_api.VIEW_CHILDREN:
+        for row_id, before in cmap.befores(table):
+            await _gone(config_api.update_view_child(client, table, row_id, before))
     journal.con.execute("DELETE FROM config_map")
+    journal.con.execute("DELETE FROM config_before WHERE kind <> 'role_assignment' OR NOT list_contains(?::VARCHAR[], target_id)", [unrestored])
     journal.con.execute("DELETE FROM manual_steps")
-    return removed
+    return done, left
+
+
+async def _gone(call: Any, *, unsure: bool = False) -> bool:
+    """Run a delete (or restore): False if the item is already gone (a resumed rollback) or, when
+    `unsure` (an id a killed run sent), was never made: any refusal of the API then means that."""
+    try:
+        await call
+    except TwentyAPIError as exc:
+        if unsure or exc.status in (400, 404) or exc.code == "NOT_FOUND":
+            return False
+        raise
+    return True
 
 
 __all__ = ["ConfigApplier", "ConfigSummary", "WorkflowMode", "apply_configuration", "rollback_configuration"]

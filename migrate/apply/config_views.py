@@ -66,77 +66,101 @@ class ViewMigrator:
     async def _view(self, view: dict[str, Any], object_id: str, target_views: list[dict[str, Any]], label: str) -> tuple[str | None, bool]:
         known = self.map.get("view", view["id"])
         if known:
-            return known, self._created(view["id"])
+            return known, self.map.is_created("view", view["id"])
         settings = self._settings(view, label)
         if view["key"] == "INDEX":
             index = next((v for v in target_views if v.get("objectMetadataId") == object_id and v.get("key") == "INDEX"), None)
             if index is None:
                 self.manual("view", label, "the target has no INDEX view for this object: recreate its columns by hand")
                 return None, False
-            await config_api.update_view(self.client, index["id"], {k: v for k, v in settings.items() if k not in ("name", "key")})
+            changes = {k: v for k, v in settings.items() if k not in ("name", "key")}
+            self.map.keep_before("view", index["id"], {k: index.get(k) for k in changes})
+            await config_api.update_view(self.client, index["id"], changes)
             self.map.put("view", view["id"], index["id"], False)
             self.count("index view updated")
             return index["id"], False
+        planned = self.map.planned_if_any("view", view["id"])
+        if planned and any(v.get("id") == planned for v in target_views):  # a killed run created it
+            self.map.done("view", view["id"], planned, True)
+            return planned, True
         twin = next((v for v in target_views if v.get("objectMetadataId") == object_id and v.get("name") == view["name"] and not v.get("key")), None)
-        pending = self.map.get("view_pending", view["id"])
         if twin is not None:
-            self.map.put("view", view["id"], twin["id"], pending is not None)  # ours if a killed run asked for it
-            if pending is None:
-                self.manual("view", label, "a view of this name already existed in the target: it was left as it was")
-                return None, False
-            return twin["id"], True
-        self.map.put("view_pending", view["id"], "", False)
-        data = {"name": view["name"], "objectMetadataId": object_id, "type": view["type"], "position": view["position"],
-                "visibility": "WORKSPACE", **settings}
+            self.map.put("view", view["id"], twin["id"], False)
+            self.manual("view", label, "a view of this name already existed in the target: it was left as it was")
+            return None, False
+        data = {"id": self.map.planned("view", view["id"]), "name": view["name"], "objectMetadataId": object_id, "type": view["type"],
+                "position": view["position"], "visibility": "WORKSPACE", **settings}
         try:
             created = await config_api.create_view(self.client, data)
         except TwentyError as exc:
             self.manual("view", label, f"the target refused the view ({exc}): recreate it by hand")
             return None, False
-        self.map.put("view", view["id"], created["id"], True)
+        self.map.done("view", view["id"], created["id"], True)
         self.count("view")
         return str(created["id"]), True
 
-    def _created(self, source_id: str) -> bool:
-        row = self.map.con.execute("SELECT created FROM config_map WHERE kind = 'view' AND source_id = ?", [source_id]).fetchone()
-        return bool(row and row[0])
-
     async def _children(self, view: dict[str, Any], target_id: str, created: bool, label: str) -> None:
-        existing_fields: dict[str, str] = {}
+        """Filter groups (parents first), filters, sorts, groups and columns of one view. Their ids
+        are journaled together before the first create, and recorded together after the last: a
+        run killed in between finds the ones it made among the view's children and adopts them."""
+        existing_fields: dict[str, dict[str, Any]] = {}
         if not created:
-            existing_fields = {str(r["fieldMetadataId"]): r["id"] for r in await config_api.list_view_children(self.client, "view_fields", target_id)}
+            existing_fields = {str(r["fieldMetadataId"]): r for r in await config_api.list_view_children(self.client, "view_fields", target_id)}
         groups = [g for g in self.children["view_filter_groups"] if g["view_id"] == view["id"]]
-        for group in sorted(groups, key=lambda g: self._depth(g, groups)):
-            if self.map.get("view_filter_groups", group["id"]) is not None:
-                continue
-            parent = self.map.get("view_filter_groups", group["parent_id"]) if group["parent_id"] else None
-            row = await config_api.create_view_child(self.client, "view_filter_groups", {
-                "viewId": target_id, "logicalOperator": group["logical_operator"], "parentViewFilterGroupId": parent,
-                "positionInViewFilterGroup": group["position_in_group"]})
-            self.map.put("view_filter_groups", group["id"], row["id"], True)
+        todo: list[tuple[str, dict[str, Any], str | None]] = [("view_filter_groups", g, None) for g in sorted(groups, key=lambda g: self._depth(g, groups))
+                                                              if self.map.get("view_filter_groups", g["id"]) is None]
+        entries: list[tuple[str, str, str, bool]] = []
         for table in ("view_filters", "view_sorts", "view_groups", "view_fields"):
-            for child in (c for c in self.children[table] if c["view_id"] == view["id"]):
-                if self.map.get(table, child["id"]) is not None:
-                    continue
+            for child in (c for c in self.children[table] if c["view_id"] == view["id"] and self.map.get(table, c["id"]) is None):
                 field_id = self.remap.field(child["object"], child["field"])
                 if field_id is None:
                     self.manual("view", label, f"its {WHAT[table]} on {child['object']}.{child['field']} was left out: the target has no such field")
-                    continue
-                data = self._child(table, child, field_id, target_id, label)
-                if data is None:
-                    continue
+                elif table == "view_fields" and field_id in existing_fields:
+                    entry = await self._update_column(child, existing_fields[field_id], target_id, field_id, label)
+                    entries += [entry] if entry else []
+                else:
+                    todo.append((table, child, field_id))
+        resumed = any(self.map.planned_if_any(table, c["id"]) for table, c, _ in todo)
+        planned = self.map.plan_many([(table, c["id"]) for table, c, _ in todo])
+        present: dict[str, set[str]] = {}
+        if resumed:
+            for table in {t for t, _, _ in todo}:
+                present[table] = {str(r.get("id")) for r in await config_api.list_view_children(self.client, table, target_id)}
+        group_ids = {g["id"]: self.map.get("view_filter_groups", g["id"]) or planned.get(("view_filter_groups", g["id"])) for g in groups}
+        done: list[tuple[str, str]] = []
+        for table, child, field_id in todo:
+            new_id = planned[(table, child["id"])]
+            done.append((table, child["id"]))
+            if new_id not in present.get(table, ()):
+                data = self._group(child, target_id, group_ids) if field_id is None else self._child(table, child, field_id, target_id, group_ids, label)
                 try:
-                    if table == "view_fields" and field_id in existing_fields:
-                        await config_api.update_view_child(self.client, table, existing_fields[field_id], {k: v for k, v in data.items()
-                                                                                                        if k not in ("viewId", "fieldMetadataId")})
-                        self.map.put(table, child["id"], existing_fields[field_id], False)
-                        continue
-                    row = await config_api.create_view_child(self.client, table, data)
+                    await config_api.create_view_child(self.client, table, {"id": new_id, **data})
                 except TwentyError as exc:
-                    self.manual("view", label, f"its {WHAT[table]} on {child['object']}.{child['field']} was refused by the target ({exc})")
+                    what = "filter group" if field_id is None else f"{WHAT[table]} on {child['object']}.{child['field']}"
+                    self.manual("view", label, f"its {what} was refused by the target ({exc})")
                     continue
-                self.map.put(table, child["id"], row["id"], True)
                 self.count(table)
+            entries.append((table, child["id"], new_id, True))
+        self.map.write(entries, done)
+
+    async def _update_column(self, child: dict[str, Any], row: dict[str, Any], view_id: str, field_id: str, label: str) -> tuple[str, str, str, bool] | None:
+        """A column the target's view already has (an INDEX view): changed in place, its before-image kept."""
+        data = self._child("view_fields", child, field_id, view_id, {}, label)
+        changes = {k: v for k, v in data.items() if k not in ("viewId", "fieldMetadataId") and row.get(k) != v}
+        if not changes:  # already as the source's
+            return None
+        self.map.keep_before("view_fields", row["id"], {k: row.get(k) for k in changes})
+        try:
+            await config_api.update_view_child(self.client, "view_fields", row["id"], changes)
+        except TwentyError as exc:
+            self.manual("view", label, f"its column {child['object']}.{child['field']} was refused by the target ({exc})")
+            return None
+        return ("view_fields", child["id"], str(row["id"]), False)
+
+    @staticmethod
+    def _group(group: dict[str, Any], view_id: str, group_ids: dict[str, str | None]) -> dict[str, Any]:
+        return {"viewId": view_id, "logicalOperator": group["logical_operator"], "positionInViewFilterGroup": group["position_in_group"],
+                "parentViewFilterGroupId": group_ids.get(group["parent_id"]) if group["parent_id"] else None}
 
     def _depth(self, group: dict[str, Any], groups: list[dict[str, Any]]) -> int:
         depth, parent = 0, group["parent_id"]
@@ -145,7 +169,7 @@ class ViewMigrator:
             depth, parent = depth + 1, by_id[parent]["parent_id"]
         return depth
 
-    def _child(self, table: str, child: dict[str, Any], field_id: str, view_id: str, label: str) -> dict[str, Any] | None:
+    def _child(self, table: str, child: dict[str, Any], field_id: str, view_id: str, group_ids: dict[str, str | None], label: str) -> dict[str, Any]:
         base = {"viewId": view_id, "fieldMetadataId": field_id}
         if table == "view_fields":
             return {**base, "position": child["position"], "isVisible": child["is_visible"], "size": child["size"],
@@ -154,7 +178,7 @@ class ViewMigrator:
             return {**base, "direction": child["direction"]}
         if table == "view_groups":
             return {**base, "fieldValue": child["field_value"], "isVisible": child["is_visible"], "position": child["position"]}
-        group = self.map.get("view_filter_groups", child["view_filter_group_id"]) if child["view_filter_group_id"] else None
+        group = group_ids.get(child["view_filter_group_id"]) if child["view_filter_group_id"] else None
         return {**base, "operand": child["operand"], "value": self._filter_value(json.loads(child["value"]) if child["value"] else None, label),
                 "subFieldName": child["sub_field_name"], "viewFilterGroupId": group, "positionInViewFilterGroup": child["position_in_group"]}
 

@@ -34,10 +34,13 @@ CREATE TABLE IF NOT EXISTS uploaded_files (attachment_id VARCHAR, source_file_id
     PRIMARY KEY (attachment_id, source_file_id));
 CREATE TABLE IF NOT EXISTS config_map (kind VARCHAR, source_id VARCHAR, target_id VARCHAR, created BOOLEAN, PRIMARY KEY (kind, source_id));
 CREATE TABLE IF NOT EXISTS manual_steps (kind VARCHAR, item VARCHAR, action VARCHAR, PRIMARY KEY (kind, item, action));
+CREATE TABLE IF NOT EXISTS config_before (kind VARCHAR, target_id VARCHAR, body JSON, PRIMARY KEY (kind, target_id));
 """
-"""`config_map`: each view, view child, role, workflow (and its steps, trigger, activation), webhook and
+"""`config_map`: each view, view child, role, workflow (and each version, its activation), webhook and
 role assignment the configuration phase handled, with the target's id and whether this migration
-created it (rollback removes those). `manual_steps`: what could not move, one sentence each."""
+created it (rollback removes those); `<kind>_pending` rows hold the id of a create sent but not yet
+answered; `workflow_version_status` rows hold, instead of an id, the status a rebuilt version must end in. `config_before`: what an existing target item (INDEX view, view column, member role) held
+before apply changed it, which rollback puts back. `manual_steps`: what could not move, one sentence each."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,9 +24,11 @@ class RollbackSummary:
     configuration: list[str] = field(default_factory=list)
 
 
-async def rollback(plan: Plan, client: TwentyClient, journal: Journal) -> RollbackSummary:
+async def rollback(plan: Plan, client: TwentyClient, journal: Journal, *, user_client: TwentyClient | None = None) -> RollbackSummary:
+    """`user_client` (a user session of the target) gives members back the roles apply changed."""
     summary = RollbackSummary()
-    summary.configuration = await rollback_configuration(client, journal)
+    summary.configuration, left = await rollback_configuration(client, journal, user_client=user_client)
+    summary.left += left
     targets = {o.name_singular: o for o in await client.objects()}
     for name in reversed(plan.order):
         target = targets.get(name)

@@ -16,7 +16,7 @@ from migrate.emulator import integrations, roles, views
 from migrate.emulator.records import Caller
 from migrate.emulator.workspace import Workspace
 
-CONFIG_RECORDS = {"workflows": 3, "workflowVersions": 4, "workflowAutomatedTriggers": 1, "connectedAccounts": 3}
+CONFIG_RECORDS = {"workflows": 3, "workflowVersions": 5, "workflowAutomatedTriggers": 1, "connectedAccounts": 3}
 """Records the configuration adds (counted inside `SeedSpec.records`)."""
 
 
@@ -174,23 +174,29 @@ def _workflows(c: _Config, members: list[dict[str, Any]]) -> None:
                                                       "subject": "Following up", "body": f"{{{{{code['id']}.body}}}}"})
     code["nextStepIds"] = [email["id"]]
     w = [c.uid() for _ in range(3)]
-    v = [c.uid() for _ in range(4)]
+    v = [c.uid() for _ in range(5)]
     person_created = {"name": "Person created", "type": "DATABASE_EVENT", "settings": {"eventName": "person.created", "outputSchema": {}},
                       "nextStepIds": [create["id"]]}
     cron = {"name": "Every Monday", "type": "CRON", "settings": {"type": "DAYS", "schedule": {"day": 7, "hour": 8, "minute": 0}, "outputSchema": {}}}
     manual = {"name": "Launch manually", "type": "MANUAL", "settings": {"objectType": "opportunity", "outputSchema": {}}}
     load(ws.objects["workflow"], [
-        {"id": w[0], "name": "Welcome new people", "statuses": ["DRAFT", "ACTIVE"], "lastPublishedVersionId": v[0], "position": 0},
-        {"id": w[1], "name": "Weekly task cleanup", "statuses": ["DEACTIVATED"], "lastPublishedVersionId": v[2], "position": 1},
+        {"id": w[0], "name": "Welcome new people", "statuses": ["DRAFT", "ACTIVE"], "lastPublishedVersionId": v[1], "position": 0},
+        {"id": w[1], "name": "Weekly task cleanup", "statuses": ["DEACTIVATED"], "lastPublishedVersionId": v[3], "position": 1},
         {"id": w[2], "name": "Opportunity follow-up", "statuses": ["DRAFT"], "lastPublishedVersionId": None, "position": 2},
     ], c.caller)
-    load(ws.objects["workflowVersion"], [
-        {"id": v[0], "name": "v1", "workflowId": w[0], "status": "ACTIVE", "trigger": person_created, "steps": [create]},
-        {"id": v[1], "name": "v2", "workflowId": w[0], "status": "DRAFT", "trigger": person_created,
+    first = {**create, "name": "Create intro task", "settings": {**create["settings"], "input": {
+        **create["settings"]["input"], "objectRecord": {"title": "Say hello", "status": "TODO"}}}}
+    versions = c.stamp([
+        {"id": v[0], "name": "v1", "workflowId": w[0], "status": "ARCHIVED", "trigger": person_created, "steps": [first]},
+        {"id": v[1], "name": "v2", "workflowId": w[0], "status": "ACTIVE", "trigger": person_created, "steps": [create]},
+        {"id": v[2], "name": "v3", "workflowId": w[0], "status": "DRAFT", "trigger": person_created,
          "steps": [{**create, "name": "Create welcome task"}]},
-        {"id": v[2], "name": "v1", "workflowId": w[1], "status": "DEACTIVATED", "trigger": cron, "steps": [update]},
-        {"id": v[3], "name": "v1", "workflowId": w[2], "status": "DRAFT", "trigger": manual, "steps": [code, email]},
-    ], c.caller)
+        {"id": v[3], "name": "v1", "workflowId": w[1], "status": "DEACTIVATED", "trigger": cron, "steps": [update]},
+        {"id": v[4], "name": "v1", "workflowId": w[2], "status": "DRAFT", "trigger": manual, "steps": [code, email]},
+    ])
+    for day, version in enumerate(versions):  # versions in the order they were made (the migration rebuilds them in that order)
+        version["createdAt"] = f"2025-03-{day + 1:02d}T09:00:00.000Z"
+    ws.bulk_load(ws.objects["workflowVersion"], versions, c.caller)
     load(ws.objects["workflowAutomatedTrigger"], [
         {"id": c.uid(), "type": "DATABASE_EVENT", "settings": person_created["settings"], "workflowId": w[0]}], c.caller)
 

@@ -66,7 +66,12 @@ def before_create(ws: Workspace, obj: ObjectDef, inputs: list[Any]) -> None:
 
 
 def after_create(ws: Workspace, obj: ObjectDef, records: list[dict[str, Any]], caller: Caller) -> None:
-    """`workflow-create-one.post-query.hook.ts`: each new workflow gets a draft version `v1`."""
+    """`workflow-create-one.post-query.hook.ts`: each new workflow gets a draft version `v1`; a new
+    version updates its workflow's `statuses` (`workflow-statuses-update.job.ts`)."""
+    if obj.name_singular == "workflowVersion":
+        for workflow_id in {str(r.get("workflowId")) for r in records if r.get("workflowId")}:
+            refresh_statuses(ws, workflow_id)
+        return
     if obj.name_singular != "workflow":
         return
     version = ws.objects["workflowVersion"]
@@ -228,21 +233,31 @@ def _assert_can_activate(ws: Workspace, row: dict[str, Any]) -> None:
 
 
 def activate(ws: Workspace, version_id: Any, caller: Caller) -> bool:
-    """`activateWorkflowVersion`: the version becomes ACTIVE, the previous active one ARCHIVED, the
-    workflow's `lastPublishedVersionId` points at it, and a DATABASE_EVENT / CRON trigger gets its
-    `workflowAutomatedTrigger` row."""
+    """`activateWorkflowVersion` (`workflow-trigger.workspace-service.ts` `performActivationSteps`):
+    the workflow's previous last-published version is deactivated (if active) and ARCHIVED, the
+    version becomes ACTIVE and `lastPublishedVersionId`, and a DATABASE_EVENT / CRON trigger gets its
+    `workflowAutomatedTrigger` row. Another version still ACTIVE is refused."""
     require_user(caller)
     row = _version(ws, version_id)
     _assert_can_activate(ws, row)
-    for other in versions_of(ws, row["workflowId"]):
-        if other["id"] != row["id"] and other["status"] == "ACTIVE":
-            _remove_triggers(ws, row["workflowId"])
-            _save(ws, "workflowVersion", {**other, "status": "ARCHIVED"})
-    row["status"] = "ACTIVE"
-    _save(ws, "workflowVersion", row)
     workflow_obj = ws.objects["workflow"]
     workflow = ws.store.fetch(workflow_obj, [row["workflowId"]])[row["workflowId"]]
-    _save(ws, "workflow", {**workflow, "lastPublishedVersionId": row["id"]})
+    previous = workflow.get("lastPublishedVersionId")
+    if previous and previous != row["id"]:
+        old = ws.store.fetch(ws.objects["workflowVersion"], [previous]).get(previous)
+        if old is not None:
+            if old["status"] == "ACTIVE":
+                _remove_triggers(ws, row["workflowId"])
+            _save(ws, "workflowVersion", {**old, "status": "ARCHIVED"})
+        workflow = {**workflow, "lastPublishedVersionId": row["id"]}
+        _save(ws, "workflow", workflow)
+    elif not previous:
+        workflow = {**workflow, "lastPublishedVersionId": row["id"]}
+        _save(ws, "workflow", workflow)
+    if any(v["status"] == "ACTIVE" and v["id"] != row["id"] and not v.get("deletedAt") for v in versions_of(ws, row["workflowId"])):
+        raise forbidden("Cannot have more than one active workflow version")
+    row["status"] = "ACTIVE"
+    _save(ws, "workflowVersion", row)
     trigger = row["trigger"]
     if trigger["type"] in ("DATABASE_EVENT", "CRON"):
         ws.create_many(ws.objects["workflowAutomatedTrigger"],

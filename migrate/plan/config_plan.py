@@ -9,6 +9,7 @@ plan's objects and fields: a view filter on a field the target will still lack i
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from migrate.model import ObjectMeta
@@ -74,8 +75,9 @@ def plan_configuration(snap: Snapshot, target_objects: list[ObjectMeta], matches
     versions = {v["id"]: v for v in rows(snap, "workflow_versions")}
     for w in rows(snap, "workflows", "position, name"):
         chosen = chosen_version(w, [v for v in versions.values() if v["workflow_id"] == w["id"]])
+        history = source_order([v for v in versions.values() if v["workflow_id"] == w["id"]])
         workflows.append({"name": w["name"], "version": chosen["name"] if chosen else None, "status": chosen["status"] if chosen else None,
-                          "versions": sum(1 for v in versions.values() if v["workflow_id"] == w["id"])})
+                          "versions": len(history), "history": [f"{v['name']} ({v['status']})" for v in history]})
     by_member = {m.source_id: m for m in matches}
     roles = [{"label": r["label"], "action": "assign only" if r["label"] in STANDARD_ROLES else "create"} for r in rows(snap, "roles", "label")]
     for a in rows(snap, "role_assignments", "role, email"):
@@ -96,13 +98,25 @@ def plan_configuration(snap: Snapshot, target_objects: list[ObjectMeta], matches
 
 
 def chosen_version(workflow: dict[str, Any], versions: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The version a migration recreates: the last published one, else the newest draft (a
-    version's status cannot be set through the API, so only one version per workflow is rebuilt)."""
+    """The version the source runs: the last published one, else the newest draft. With `--workflows
+    draft` it is the only version apply rebuilds (Twenty keeps one draft per workflow, and a version
+    leaves draft only by being activated); with `as-source` every version is rebuilt."""
     published = [v for v in versions if v["id"] == workflow.get("last_published_version_id")]
     if published:
         return published[0]
     drafts = sorted((v for v in versions if v["status"] == "DRAFT"), key=lambda v: v["name"] or "")
     return drafts[-1] if drafts else (versions[0] if versions else None)
+
+
+def _natural(name: str | None) -> tuple[Any, ...]:
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", name or ""))
+
+
+def source_order(versions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The versions of one workflow in the order they were made (creation date, then name `v1 < v2
+    < v10`), the draft last: it is the one that stays a draft when apply rebuilds the history."""
+    ordered = sorted(versions, key=lambda v: (v.get("created_at") or "", _natural(v.get("name")), v["id"]))
+    return [v for v in ordered if v["status"] != "DRAFT"] + [v for v in ordered if v["status"] == "DRAFT"]
 
 
 def config_summary(config: dict[str, Any]) -> dict[str, int]:
@@ -112,9 +126,10 @@ def config_summary(config: dict[str, Any]) -> dict[str, int]:
     counts = config.get("counts", {})
     return {"views": sum(1 for v in config.get("views", []) if v["action"] != "skip"), "view fields": counts.get("view_fields", 0),
             "view filters": counts.get("view_filters", 0), "view sorts": counts.get("view_sorts", 0), "view groups": counts.get("view_groups", 0),
-            "workflows": len(config.get("workflows", [])), "custom roles": sum(1 for r in config.get("roles", []) if r["action"] == "create"),
+            "workflows": len(config.get("workflows", [])), "workflow versions": counts.get("workflow_versions", 0),
+            "custom roles": sum(1 for r in config.get("roles", []) if r["action"] == "create"),
             "role assignments": counts.get("role_assignments", 0), "webhooks": len(config.get("webhooks", [])),
             "manual steps (API keys, accounts)": len(config.get("manual", []))}
 
 
-__all__ = ["CONFIG_TABLES", "chosen_version", "config_summary", "has_configuration", "plan_configuration", "rows"]
+__all__ = ["CONFIG_TABLES", "chosen_version", "config_summary", "has_configuration", "plan_configuration", "rows", "source_order"]

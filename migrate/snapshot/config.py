@@ -103,7 +103,8 @@ async def _workflows(client: TwentyClient, tables: dict[str, list[dict[str, Any]
     tables["workflows"] = [{"id": w["id"], "name": w.get("name"), "statuses": _json(w.get("statuses") or []),
                             "last_published_version_id": w.get("lastPublishedVersionId"), "position": w.get("position")} for w in workflows]
     tables["workflow_versions"] = [{"id": v["id"], "workflow_id": v.get("workflowId"), "name": v.get("name"), "status": v.get("status"),
-                                    "trigger": _json(v.get("trigger")), "steps": _json(v.get("steps") or [])} for v in versions]
+                                    "trigger": _json(v.get("trigger")), "steps": _json(v.get("steps") or []),
+                                    "created_at": v.get("createdAt")} for v in versions]
 
 
 async def _roles(client: TwentyClient, names: MetadataNames, emails: dict[str, str | None], tables: dict[str, list[dict[str, Any]]]) -> None:

@@ -78,7 +78,8 @@ CREATE TABLE view_sorts (id VARCHAR PRIMARY KEY, view_id VARCHAR, object VARCHAR
 CREATE TABLE view_groups (id VARCHAR PRIMARY KEY, view_id VARCHAR, object VARCHAR, field VARCHAR, field_value VARCHAR,
     is_visible BOOLEAN, position DOUBLE);
 CREATE TABLE workflows (id VARCHAR PRIMARY KEY, name VARCHAR, statuses JSON, last_published_version_id VARCHAR, position DOUBLE);
-CREATE TABLE workflow_versions (id VARCHAR PRIMARY KEY, workflow_id VARCHAR, name VARCHAR, status VARCHAR, trigger JSON, steps JSON);
+CREATE TABLE workflow_versions (id VARCHAR PRIMARY KEY, workflow_id VARCHAR, name VARCHAR, status VARCHAR, trigger JSON, steps JSON,
+    created_at VARCHAR);
 CREATE TABLE roles (id VARCHAR PRIMARY KEY, label VARCHAR, description VARCHAR, icon VARCHAR, is_editable BOOLEAN, settings JSON,
     permission_flags JSON);
 CREATE TABLE role_permissions (role VARCHAR, kind VARCHAR, object VARCHAR, field VARCHAR, can_read BOOLEAN, can_update BOOLEAN,

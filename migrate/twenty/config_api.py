@@ -167,19 +167,47 @@ async def list_records(client: TwentyClient, plural: str, *, filter: str | None 
 
 
 # workflows ----------------------------------------------------------------------------------------
-async def create_workflow(client: TwentyClient, name: str) -> tuple[str, str]:
-    """`POST /rest/workflows`: Twenty adds a draft `v1`; returns (workflow id, draft version id)."""
-    body = await _create(client, "/rest/workflows", {"name": name}, object_name="workflows")
+async def create_workflow(client: TwentyClient, name: str, workflow_id: str | None = None) -> tuple[str, str]:
+    """`POST /rest/workflows` (with `workflow_id` if given): Twenty adds a draft `v1`; returns
+    (workflow id, draft version id)."""
+    body = await _create(client, "/rest/workflows", {"name": name, **({"id": workflow_id} if workflow_id else {})}, object_name="workflows")
     workflow = next(iter(body["data"].values()))
     return str(workflow["id"]), await draft_version(client, str(workflow["id"]))
 
 
+async def list_versions(client: TwentyClient, workflow_id: str) -> list[dict[str, Any]]:
+    return await list_records(client, "workflowVersions", filter=f"workflowId[eq]:{workflow_id}")
+
+
 async def draft_version(client: TwentyClient, workflow_id: str) -> str:
-    versions = await list_records(client, "workflowVersions", filter=f"workflowId[eq]:{workflow_id}")
-    drafts = [v for v in versions if v.get("status") == "DRAFT"]
+    drafts = [v for v in await list_versions(client, workflow_id) if v.get("status") == "DRAFT"]
     if not drafts:
         raise LookupError(f"workflow {workflow_id} has no draft version")
     return str(drafts[0]["id"])
+
+
+async def get_version(client: TwentyClient, version_id: str) -> dict[str, Any] | None:
+    """One workflow version, or None if the target has none of that id."""
+    try:
+        body = await client.request("GET", f"/rest/workflowVersions/{version_id}", object_name="workflowVersions")
+    except TwentyError as exc:
+        if getattr(exc, "status", None) in (400, 404):
+            return None
+        raise
+    found = next(iter((body.get("data") or {}).values()), None) if isinstance(body, dict) else None
+    return found if isinstance(found, dict) and not found.get("deletedAt") else None
+
+
+async def create_version(client: TwentyClient, workflow_id: str, name: str, version_id: str) -> str:
+    """A new draft version (`POST /rest/workflowVersions`): Twenty accepts it from an API key while
+    the workflow has no draft (`validateWorkflowVersionForCreateOne`)."""
+    body = await _create(client, "/rest/workflowVersions", {"id": version_id, "workflowId": workflow_id, "name": name}, object_name="workflowVersions")
+    return str(next(iter(body["data"].values()))["id"])
+
+
+async def rename_version(client: TwentyClient, version_id: str, name: str) -> None:
+    """A version's name can change in any status (`validateWorkflowVersionForUpdateOne`)."""
+    await client.request("PATCH", f"/rest/workflowVersions/{version_id}", json={"name": name}, object_name="workflowVersions")
 
 
 async def set_trigger(client: TwentyClient, version_id: str, trigger: dict[str, Any]) -> None:
@@ -193,20 +221,41 @@ async def create_step(user_client: TwentyClient, version_id: str, step: dict[str
     create = "mutation S($input: CreateWorkflowVersionStepInput!) { createWorkflowVersionStep(input: $input) { id } }"
     await user_client.graphql("/graphql", create, {"input": {"workflowVersionId": version_id, "stepType": step["type"], "id": step["id"],
                                                              "defaultSettings": step.get("settings")}})
+    await update_step(user_client, version_id, step)
+
+
+async def update_step(user_client: TwentyClient, version_id: str, step: dict[str, Any]) -> None:
     update = "mutation U($input: UpdateWorkflowVersionStepInput!) { updateWorkflowVersionStep(input: $input) { id } }"
     await user_client.graphql("/graphql", update, {"input": {"workflowVersionId": version_id, "step": step}})
+
+
+async def delete_step(user_client: TwentyClient, version_id: str, step_id: str) -> None:
+    delete = "mutation D($input: DeleteWorkflowVersionStepInput!) { deleteWorkflowVersionStep(input: $input) { id } }"
+    await user_client.graphql("/graphql", delete, {"input": {"workflowVersionId": version_id, "stepId": step_id}})
 
 
 async def activate_version(user_client: TwentyClient, version_id: str) -> None:
     await user_client.graphql("/graphql", "mutation A($id: UUID!) { activateWorkflowVersion(workflowVersionId: $id) }", {"id": version_id})
 
 
+async def deactivate_version(user_client: TwentyClient, version_id: str) -> None:
+    await user_client.graphql("/graphql", "mutation D($id: UUID!) { deactivateWorkflowVersion(workflowVersionId: $id) }", {"id": version_id})
+
+
 async def delete_workflow(client: TwentyClient, workflow_id: str) -> None:
-    """Destroy the workflow and its versions (rollback)."""
-    for version in await list_records(client, "workflowVersions", filter=f"workflowId[eq]:{workflow_id}"):
-        await client.request("DELETE", f"/rest/workflowVersions/{version['id']}", object_name="workflowVersions")
+    """Destroy the workflow, then whatever versions are left of it (rollback). Newer Twenty
+    destroys the versions with their workflow and refuses a version's own destroy ("Method not
+    allowed", `workflow-version-destroy-one.pre-query.hook.ts`); older ones need it."""
+    versions = await list_versions(client, workflow_id)
     await client.request("DELETE", f"/rest/workflows/{workflow_id}", object_name="workflows")
+    for version in versions:
+        try:
+            await client.request("DELETE", f"/rest/workflowVersions/{version['id']}", object_name="workflowVersions")
+        except TwentyError as exc:
+            if getattr(exc, "status", None) not in (400, 403, 404):
+                raise
 
 
-__all__ = ["ROLE_FLAGS", "VIEW_CHILDREN", "activate_version", "create_step", "create_view", "create_view_child", "create_webhook",
+__all__ = ["ROLE_FLAGS", "VIEW_CHILDREN", "activate_version", "create_step", "create_version", "deactivate_version", "delete_step", "get_version",
+           "list_versions", "rename_version", "update_step", "create_view", "create_view_child", "create_webhook",
            "create_workflow", "list_api_keys", "list_records", "list_roles", "list_view_children", "list_views", "list_webhooks"]

@@ -1,33 +1,39 @@
 """The configuration migrated end to end on two emulators: views (every filter operand, filter
 groups, sorts, a kanban, a calendar), three workflows (record-created + create-record step, cron,
-manual; one active, one draft, one deactivated), two custom roles with object and field
-permissions, two webhooks, and what cannot move (API keys, connected accounts).
+manual; one with an archived v1, an active v2 and a draft v3, one deactivated, one draft), two
+custom roles with object and field permissions, two webhooks, and what cannot move (API keys,
+connected accounts).
 
 `config_run` adds three faults to the demo source, through its API: a view filtering on a field
 the target will lack, a workflow step pointing at a record deleted for good, and a role assigned
-to the member the target lacks (Zoë). It migrates with a user token of the target and
-`--workflows as-source`; `clean_run` (conftest) is the same demo migrated with an API key only
-and the default `--workflows draft`. The tests of `config_run` run in order: rollback is last.
+to the member the target lacks (Zoë); it also edits the source's company INDEX view, and gives a
+target member another role than the source's, so that apply changes items the target had (which
+rollback must put back). It migrates with a user token of the target and `--workflows as-source`;
+`clean_run` (conftest) is the same demo migrated with an API key only and the default
+`--workflows draft`. The tests of `config_run` run in order: rollback is last.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 
 from migrate.apply import Journal
 from migrate.apply.manual_steps import manual_steps
 from migrate.apply.rollback import rollback
+from migrate.audit.run import run_audit
 from migrate.emulator import create_app
 from migrate.emulator.app import Emulator
 from migrate.emulator.auth import ApiKey
 from migrate.emulator.seed import SeedSpec, seed_workspace
-from migrate.plan.config_plan import chosen_version, rows
+from migrate.plan.config_plan import chosen_version, rows, source_order
 from migrate.plan.plan import Plan, load_plan, save_plan
 from migrate.settings import Endpoint, Secret
 from migrate.snapshot.from_api import snapshot_from_api
@@ -54,6 +60,8 @@ from tests.plan.workspaces import (
 SOURCE_USER = "migrate-test-source-user-token"
 TARGET_USER = "migrate-test-target-user-token"
 DELETED_COMPANY = "Gone For Good Ltd"
+SALES_IN_SOURCE = "jony.ive@apple.dev"
+"""Sales Rep in the source, Admin in the target before apply."""
 
 
 @dataclass
@@ -118,6 +126,30 @@ async def add_faults(source: Emulator) -> str:
     return str(gone)
 
 
+async def edit_company_index_view(source: Emulator) -> None:
+    """The source's company INDEX view is compact and its first column wider and hidden: apply must
+    change the target's own INDEX view (and rollback change it back)."""
+    views = await source_call(source, "GET", "/rest/metadata/views")
+    index = next(v for v in views if v["key"] == "INDEX" and v["objectMetadataId"] == source.workspace.objects["company"].id)
+    await source_call(source, "PATCH", f"/rest/metadata/views/{index['id']}", json={"isCompact": True, "icon": "IconBuildingSkyscraper"})
+    fields = await source_call(source, "GET", "/rest/metadata/viewFields", params={"viewId": index["id"]})
+    column = sorted(fields, key=lambda f: f["position"])[-1]
+    await source_call(source, "PATCH", f"/rest/metadata/viewFields/{column['id']}", json={"size": 321, "isVisible": False})
+
+
+async def target_member_role(target: Emulator, email: str, label: str) -> None:
+    """Before apply, `email` holds `label` in the target (the source gives them another role)."""
+    async def tgql(query: str, variables: dict[str, Any]) -> dict[str, Any]:
+        body = await call(target, "POST", "/metadata", key=TARGET_USER, json={"query": query, "variables": variables})
+        assert not body.get("errors"), body
+        return body["data"]  # type: ignore[no-any-return]
+
+    members = await call(target, "GET", "/rest/workspaceMembers")
+    member = next(m for m in members["data"]["workspaceMembers"] if m["userEmail"] == email)
+    role = next(r["id"] for r in (await tgql("query { getRoles { id label } }", {}))["getRoles"] if r["label"] == label)
+    await tgql("mutation A($m: UUID!, $r: UUID!) { updateWorkspaceMemberRole(workspaceMemberId: $m, roleId: $r) { id } }", {"m": member["id"], "r": role})
+
+
 def leave_field_out(plan: Plan, obj: str, name: str) -> None:
     """The person reviewing the plan decided the target gets no `obj.name` (it is dropped from
     the fields to create and from the field map): the target lacks it for good."""
@@ -132,8 +164,12 @@ def config_run(tmp_path_factory: pytest.TempPathFactory) -> ConfigRun:
     async def go() -> ConfigRun:
         source = create_app(api_keys=[SOURCE_KEY, ApiKey(SOURCE_USER, user_session=True)], seed="demo", server_url=SOURCE_URL, limits=NO_LIMIT)
         gone = await add_faults(source)
+        await edit_company_index_view(source)
         target = create_app(api_keys=[TARGET_KEY, ApiKey(TARGET_USER, user_session=True)], server_url=TARGET_URL, limits=NO_LIMIT)
         seed_workspace(target.workspace, SeedSpec(records=0, members=TARGET_MEMBERS, rng_seed=7, with_custom_objects=False))
+        await target_member_role(target, SALES_IN_SOURCE, "Admin")
+        async with connect(target) as client:
+            await snapshot_from_api(client, workdir / "target-before.duckdb", with_files=False)
         snapshot = await take_snapshot(source, workdir / "source.duckdb")
         plan = await make_plan(snapshot, target, fallback_owner=FALLBACK)
         leave_field_out(plan, "company", "legacyTier")
@@ -181,9 +217,11 @@ def config_of(path: Path, members: dict[str, str] | None = None, records: dict[s
         versions = rows(snap, "workflow_versions")
         out["workflows"] = {}
         for w in rows(snap, "workflows"):
-            chosen = chosen_version(w, [v for v in versions if v["workflow_id"] == w["id"]])
-            assert chosen is not None
-            out["workflows"][w["name"]] = (chosen["status"], ids(json.loads(chosen["trigger"] or "null")), ids(json.loads(chosen["steps"] or "[]")))
+            history = source_order([v for v in versions if v["workflow_id"] == w["id"]])
+            out["workflows"][w["name"]] = [(v["name"], v["status"], ids(json.loads(v["trigger"] or "null")), ids(json.loads(v["steps"] or "[]")))
+                                           for v in history]
+            chosen = chosen_version(w, history)
+            out["workflows"][w["name"]].append(("last published", chosen["name"] if chosen else None))
     return out
 
 
@@ -233,17 +271,19 @@ def test_index_views_are_updated_not_duplicated(config_run: ConfigRun, compared:
     assert len(index) == sum(1 for (_, _), (_, key, _) in compared[0]["views"].items() if key == "INDEX")
 
 
-def test_every_workflow_matches_by_name_trigger_and_steps_with_ids_rewritten(compared: tuple[dict[str, Any], dict[str, Any]]) -> None:
-    """Each workflow's recreated version has the source's trigger and steps, member and record ids
-    mapped; active stays active (as-source), draft and deactivated arrive as drafts."""
+def test_every_workflow_matches_by_name_with_every_version_trigger_and_steps_ids_rewritten(compared: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    """With `--workflows as-source` and a user token, every version of every workflow is rebuilt in
+    source order with its name, status (ARCHIVED, ACTIVE, DEACTIVATED, DRAFT), trigger and steps,
+    member and record ids mapped, and the same last published version."""
     source, target = compared
-    assert set(source["workflows"]) == set(target["workflows"])
-    for name, (status, trigger, steps) in source["workflows"].items():
-        assert (trigger, steps) == target["workflows"][name][1:], name
-        assert target["workflows"][name][0] == ("ACTIVE" if status == "ACTIVE" else "DRAFT"), name
-    kinds = {t["type"] for _, t, _ in source["workflows"].values()}
+    assert source["workflows"] == target["workflows"]
+    welcome = [v[:2] for v in target["workflows"]["Welcome new people"][:-1]]
+    assert welcome == [("v1", "ARCHIVED"), ("v2", "ACTIVE"), ("v3", "DRAFT")]
+    assert target["workflows"]["Welcome new people"][-1] == ("last published", "v2")
+    assert [v[1] for v in target["workflows"]["Weekly task cleanup"][:-1]] == ["DEACTIVATED"]
+    kinds = {v[2]["type"] for versions in source["workflows"].values() for v in versions[:-1]}
     assert {"DATABASE_EVENT", "CRON", "MANUAL"} <= kinds
-    assert {s["type"] for _, _, steps in target["workflows"].values() for s in steps} >= {"CREATE_RECORD", "UPDATE_RECORD"}
+    assert {s["type"] for versions in target["workflows"].values() for v in versions[:-1] for s in v[3]} >= {"CREATE_RECORD", "UPDATE_RECORD"}
 
 
 def test_every_custom_role_matches_with_its_permissions_and_assignments(compared: tuple[dict[str, Any], dict[str, Any]]) -> None:
@@ -280,6 +320,8 @@ def test_what_cannot_move_is_listed_per_item_with_a_clear_message(config_run: Co
     def one(kind: str, item: str, *words: str) -> None:
         hits = [a for k, i, a in steps if k == kind and item in i and all(w in a for w in words)]
         assert hits, f"no {kind} step for {item} with {words}: {steps}"
+        lines = [line for line in text.splitlines() if line.startswith("- [ ] ") and item in line and all(w in line for w in words)]
+        assert lines, f"manual-steps.md has no line for {item} with {words}"
 
     one("api key", "Zapier", "re-issue", "2099-12-31", "Sales Rep")
     one("api key", "Data warehouse sync", "2027-06-30", "Admin")
@@ -287,7 +329,8 @@ def test_what_cannot_move_is_listed_per_item_with_a_clear_message(config_run: Co
     one("view", "Legacy tier A (company)", "filter on company.legacyTier", "no such field")
     one("workflow", "Ping a lost account", "Flag the account", config_run.deleted_company, "not in the target")
     one("role", f"Support for {MISSING_MEMBER}", "not a member of the target", "invite")
-    assert "Legacy tier A" in text and "Ping a lost account" in text and "Zapier" in text
+    sections = [line for line in text.splitlines() if line.startswith("## ")]
+    assert {"## Views", "## Workflows", "## Roles and assignments", "## API keys to re-issue"} <= set(sections)
 
 
 def test_plan_counts_and_lists_the_configuration(config_run: ConfigRun) -> None:
@@ -315,22 +358,53 @@ def test_apply_again_creates_no_duplicates(config_run: ConfigRun) -> None:
     assert config_run.target.workspace.count_all() == before
 
 
-def test_rollback_removes_the_configuration_it_created(config_run: ConfigRun) -> None:
-    """After rollback the target has no custom view, custom role, workflow or webhook left; its
-    INDEX views remain."""
-    async def go() -> tuple[list[Any], Any, Any, Any]:
-        async with connect(config_run.target) as client:
-            with Journal(config_run.state) as journal:
-                await rollback(config_run.plan, client, journal)
-            views = await call(config_run.target, "GET", "/rest/metadata/views")
-            roles = await client.graphql("/metadata", "query { getRoles { label } }")
-            workflows = await call(config_run.target, "GET", "/rest/workflows")
-            return views, roles, workflows, await _webhooks(config_run.target)
+def test_the_audit_checks_every_rebuilt_version_and_names_one_that_differs(config_run: ConfigRun, compared: tuple[dict[str, Any], dict[str, Any]],
+                                                                         tmp_path: Path) -> None:
+    """`checks/test_configuration.py` on the as-source migration, with the archived v1 of 'Welcome
+    new people' made DEACTIVATED in a copy of the target: the check fails with exactly one
+    difference, that version (so every other version, trigger, step count and status matched the
+    journal's expectation). One audit run: each costs a fresh interpreter."""
+    check = "checks/test_configuration.py::test_every_workflow_is_in_the_target_with_its_trigger_steps_and_state"
 
-    views, roles, workflows, hooks = asyncio.run(go())
-    assert {v["key"] for v in views} == {"INDEX"}
-    assert {r["label"] for r in roles["getRoles"]} == {"Admin", "Member"}
-    assert workflows["data"]["workflows"] == [] and hooks == []
+    def audit(target: Path, reports: Path) -> tuple[int, dict[str, Any]]:
+        code = run_audit(config_run.workdir / "source.duckdb", target, state=config_run.state, report_dir=reports,
+                         extra=["-k", "test_every_workflow_is_in_the_target"])
+        data = json.loads((reports / "audit.json").read_text(encoding="utf-8"))
+        return code, next(r for r in data["results"] if r["nodeid"] == check)
+
+    broken = tmp_path / "target.duckdb"
+    shutil.copyfile(config_run.workdir / "target.duckdb", broken)
+    con = duckdb.connect(str(broken))
+    con.execute("UPDATE workflow_versions SET status = 'DEACTIVATED' WHERE status = 'ARCHIVED'")
+    con.close()
+    code, result = audit(broken, tmp_path / "broken")
+    assert code == 1 and result["outcome"] == "failed" and result["evidence"]["observed"] == "1 workflow differences", result["evidence"]
+    assert any(s.get("workflow") == "Welcome new people" and s.get("version") == "v1" and s.get("target") == "DEACTIVATED"
+               for s in result["evidence"]["samples"]), result["evidence"]
+
+
+def test_rollback_removes_what_it_created_and_restores_what_it_changed(config_run: ConfigRun, compared: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    """After apply and rollback (with the user token) the target's configuration equals its state
+    before apply: no custom view, role, workflow or webhook left, the company INDEX view and its
+    columns as they were, and the member whose role apply changed holds their old role again."""
+    before = config_of(config_run.workdir / "target-before.duckdb")
+    after_apply = config_of(config_run.workdir / "target.duckdb")
+    assert after_apply["views"] != before["views"] and after_apply["view_fields"] != before["view_fields"], "apply changed the INDEX view"
+    assert ("Sales Rep", SALES_IN_SOURCE) in after_apply["role_assignments"] and ("Admin", SALES_IN_SOURCE) in before["role_assignments"]
+
+    async def go() -> tuple[Any, Any]:
+        async with connect(config_run.target) as client, user_client(config_run.target) as user:
+            with Journal(config_run.state) as journal:
+                summary = await rollback(config_run.plan, client, journal, user_client=user)
+            await snapshot_from_api(client, config_run.workdir / "target-after-rollback.duckdb", with_files=False)
+            return summary, [await call(config_run.target, "GET", f"/rest/{p}") for p in ("workflows", "workflowVersions", "workflowAutomatedTriggers")]
+
+    summary, (workflows, versions, triggers) = asyncio.run(go())
+    assert not [line for line in summary.left if "role" in line], summary.left
+    after = config_of(config_run.workdir / "target-after-rollback.duckdb")
+    assert after == before
+    assert workflows["data"]["workflows"] == [] and versions["data"]["workflowVersions"] == []
+    assert triggers["data"]["workflowAutomatedTriggers"] == [], "an activated version's trigger outlived its workflow"
 
 
 # without a user token (clean_run) --------------------------------------------------------------------------

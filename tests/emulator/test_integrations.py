@@ -86,7 +86,7 @@ async def demo(demo_app: object) -> AsyncIterator[httpx.AsyncClient]:
 
 async def test_the_demo_seed_holds_the_whole_configuration(demo: httpx.AsyncClient) -> None:
     """The issue's demo seed: views with every operand, a kanban and a calendar, workflows (active,
-    deactivated, draft; DATABASE_EVENT, CRON, MANUAL), custom roles assigned, two keys, two webhooks,
+    deactivated, draft; DATABASE_EVENT, CRON, MANUAL; one with archived v1, active v2, draft v3), custom roles assigned, two keys, two webhooks,
     connected accounts (seed_config.py)."""
     views = (await gql(demo, "{ getCoreViews { type key visibility viewFilters { operand } viewFilterGroups { id } viewSorts { id } viewGroups { id } } }"))["data"]["getCoreViews"]
     operands = {f["operand"] for v in views for f in v["viewFilters"]}
@@ -95,7 +95,11 @@ async def test_the_demo_seed_holds_the_whole_configuration(demo: httpx.AsyncClie
     assert {"KANBAN", "CALENDAR", "TABLE"} <= {v["type"] for v in views} and all(v["visibility"] == "WORKSPACE" for v in views)
     assert any(v["viewFilterGroups"] for v in views) and any(v["viewGroups"] for v in views) and sum(v["key"] == "INDEX" for v in views) >= 12
     versions = (await demo.get("/rest/workflowVersions")).json()["data"]["workflowVersions"]
-    assert {v["status"] for v in versions} == {"ACTIVE", "DRAFT", "DEACTIVATED"}
+    assert {v["status"] for v in versions} == {"ACTIVE", "DRAFT", "DEACTIVATED", "ARCHIVED"}
+    by_workflow: dict[str, list[str]] = {}
+    for v in sorted(versions, key=lambda v: v["createdAt"]):
+        by_workflow.setdefault(v["workflowId"], []).append(v["status"])
+    assert ["ARCHIVED", "ACTIVE", "DRAFT"] in by_workflow.values(), "a workflow with a history of versions"
     assert {v["trigger"]["type"] for v in versions} == {"DATABASE_EVENT", "CRON", "MANUAL"}
     roles = (await gql(demo, "{ getRoles { label workspaceMembers { id } objectPermissions { id } fieldPermissions { id } apiKeys { name } } }"))["data"]["getRoles"]
     custom = [r for r in roles if r["label"] not in ("Admin", "Member")]

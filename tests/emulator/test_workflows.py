@@ -115,3 +115,43 @@ async def test_a_draft_is_made_from_a_published_version(user: httpx.AsyncClient)
                        "/graphql", i={"workflowId": workflow_id, "workflowVersionIdToCopy": version["id"]}))["data"]["createDraftFromWorkflowVersion"]
     assert draft == {"name": "v2", "status": "DRAFT", "trigger": TRIGGER}
     assert (await workflow(user, workflow_id))["statuses"] == ["DRAFT", "ACTIVE"]
+
+
+async def test_publishing_a_new_version_archives_the_last_published_one_whatever_its_state(user: httpx.AsyncClient) -> None:
+    """`workflow-trigger.workspace-service.ts` `performActivationSteps`: the previous
+    `lastPublishedVersionId` is deactivated (if ACTIVE) then set ARCHIVED, the new version becomes
+    ACTIVE and last published; a new draft is a plain `POST /rest/workflowVersions` once no draft
+    is left (`validateWorkflowVersionForCreateOne`). A DEACTIVATED last-published version is archived too."""
+    workflow_id, v1 = await new_workflow(user)
+    activate = "mutation($id: UUID!) { activateWorkflowVersion(workflowVersionId: $id) }"
+    step = "mutation($i: CreateWorkflowVersionStepInput!) { createWorkflowVersionStep(input: $i) { id } }"
+
+    async def fill(version_id: str) -> None:
+        await user.patch(f"/rest/workflowVersions/{version_id}", json={"trigger": TRIGGER})
+        await gql(user, step, "/graphql", i={"workflowVersionId": version_id, "stepType": "CREATE_RECORD"})
+
+    async def status(version_id: str) -> str:
+        return (await user.get(f"/rest/workflowVersions/{version_id}")).json()["data"]["workflowVersion"]["status"]  # type: ignore[no-any-return]
+
+    async def new_draft(name: str) -> str:
+        created = await user.post("/rest/workflowVersions", json={"name": name, "workflowId": workflow_id})
+        assert created.status_code == 201, created.text
+        return created.json()["data"]["createWorkflowVersion"]["id"]  # type: ignore[no-any-return]
+
+    await fill(v1["id"])
+    await gql(user, activate, "/graphql", id=v1["id"])
+    v2 = await new_draft("v2")
+    await fill(v2)
+    await gql(user, activate, "/graphql", id=v2)
+    assert (await status(v1["id"]), await status(v2)) == ("ARCHIVED", "ACTIVE")
+    triggers = (await user.get("/rest/workflowAutomatedTriggers")).json()["data"]["workflowAutomatedTriggers"]
+    assert len(triggers) == 1
+    await gql(user, "mutation($id: UUID!) { deactivateWorkflowVersion(workflowVersionId: $id) }", "/graphql", id=v2)
+    v3 = await new_draft("v3")
+    await fill(v3)
+    assert (await workflow(user, workflow_id))["statuses"] == ["DRAFT", "DEACTIVATED"]
+    await gql(user, activate, "/graphql", id=v3)
+    assert [await status(v) for v in (v1["id"], v2, v3)] == ["ARCHIVED", "ARCHIVED", "ACTIVE"]
+    flow = await workflow(user, workflow_id)
+    assert flow["lastPublishedVersionId"] == v3 and flow["statuses"] == ["ACTIVE"]
+    assert_graphql_error(await gql(user, activate, "/graphql", id=v1["id"]), "BAD_USER_INPUT", "Cannot activate non-draft or non-last-published version")

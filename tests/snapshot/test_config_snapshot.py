@@ -27,7 +27,7 @@ def test_every_configuration_table_is_written_and_filled(demo_snapshot: tuple[Pa
     with Snapshot(demo_snapshot[0]) as snap:
         counts = {t: snap.con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in CONFIG_TABLES}  # type: ignore[index]
     assert all(n > 0 for n in counts.values()), counts
-    assert counts["workflows"] == 3 and counts["workflow_versions"] == 4 and counts["webhooks"] == 2 and counts["api_keys"] == 2
+    assert counts["workflows"] == 3 and counts["workflow_versions"] == 5 and counts["webhooks"] == 2 and counts["api_keys"] == 2
 
 
 def test_views_and_permissions_name_objects_and_fields_by_api_name(demo_snapshot: tuple[Path, object]) -> None:
