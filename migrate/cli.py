@@ -454,8 +454,8 @@ def apply_command(
     as_json: JsonOption = False,
     debug: DebugOption = False,
 ) -> None:
-    """Carry out a plan: data model, records, second pass, configuration (views, roles, workflows,
-    webhooks; what cannot move goes to manual-steps.md beside the journal), soft deletes. Resumable; idempotent.
+    """Carry out a plan: data model, records, second pass, soft deletes, then the configuration (views,
+    roles, workflows, webhooks; what cannot move goes to manual-steps.md beside the journal). Resumable; idempotent.
 
     Example: TWENTY_TARGET_API_KEY=... twenty-migrate apply plan.json
     """

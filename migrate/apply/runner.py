@@ -1,8 +1,9 @@
 """`apply_plan`: carry out a plan, phase by phase, resumably.
 
 Phases: the data model; the records, parents first, with join columns in cycles left empty;
-the second pass that sets them; the configuration (views, roles, workflows, webhooks: config.py);
-soft deletes of records deleted in the source. Every phase
+the second pass that sets them; soft deletes of records deleted in the source; the configuration
+(views, roles, workflows, webhooks: config.py), last, so that no workflow it activates fires on the
+migration's own writes. Every phase
 consults the journal first, so running `apply` again after a crash or a Ctrl-C finishes the job,
 and running it after success writes nothing.
 """
@@ -108,10 +109,11 @@ class Applier:
             await self._records(name, targets[name], delta)
         for name in self.plan.order:
             await self._second_pass(name, targets[name])
-        self.summary.config = await apply_configuration(self.plan, self.client, self.journal, self.snapshot, user_client=self.user_client,
-                                                        workflows=self.workflows)
         for name in self.plan.order:
             await self._soft_deletes(name, targets[name])
+        # Last, so that a workflow it activates (record-deleted trigger) never fires on the migration's own writes.
+        self.summary.config = await apply_configuration(self.plan, self.client, self.journal, self.snapshot, user_client=self.user_client,
+                                                        workflows=self.workflows)
         self.summary.requests = self.client.requests_made
         self.summary.seconds = time.monotonic() - started
         return self.summary
