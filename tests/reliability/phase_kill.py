@@ -91,21 +91,16 @@ class PhaseKiller:
         return self.hit if ended is None else None
 
 
-def schedule(kills: int, per_migration: int) -> list[list[str]]:
-    """The phases to kill in, migration by migration: each migration goes through the phases in
-    order, `per_migration` kills spread over them as evenly as the count allows (the extra ones
-    rotate, so that over many migrations every phase gets its share)."""
-    out: list[list[str]] = []
-    offset = 0
-    while kills > 0:
-        n = min(kills, per_migration)
-        counts = [n // len(PHASES)] * len(PHASES)
-        for i in range(n % len(PHASES)):
-            counts[(offset + i) % len(PHASES)] += 1
-        offset += n % len(PHASES)
-        out.append([p for p, c in zip(PHASES, counts, strict=True) for _ in range(c)])
-        kills -= n
-    return out
+def schedule(kills: int) -> list[list[str]]:
+    """The phases to kill in, migration by migration. Up to one kill per phase: one migration
+    killed once in each phase, in order (resuming across phases). More: one migration per phase,
+    killed ceil(kills / 6) times in that phase alone (so that a failure names its phase), and the
+    mixed migration as well."""
+    mixed = list(PHASES[: max(1, kills)]) if kills < len(PHASES) else list(PHASES)
+    if kills <= len(PHASES):
+        return [mixed]
+    each = -(-kills // len(PHASES))
+    return [[phase] * each for phase in PHASES] + [mixed]
 
 
 def arm(phase: str, clean_requests: int, kills_in_phase: int, rng: random.Random) -> Armed:

@@ -3,12 +3,14 @@ clean run's, nothing lost, nothing twice, the journal consistent, and the audit 
 
 The source is the emulator's demo workspace with every feature (custom objects in a cycle,
 attachments with their bytes, soft-deleted records, views, roles, workflows, webhooks). Each
-migration goes to a fresh target on a real socket and is killed several times, at random points
-spread over the phases in order (data model, records, attachments, second pass, configuration,
-soft deletes; phase_kill.py says how a point is chosen); a last `apply` then finishes it.
+migration goes to a fresh target on a real socket and is killed several times at random points
+(phase_kill.py says how a point is chosen); a last `apply` then finishes it, and it is compared
+with a clean run of the same plan: records, configuration, journal rows, audit.
 
-`make test` kills at KILL_POINTS=6 points (one per phase, one migration); `make soak` at 50
-(KILL_POINTS=50: five migrations of ten kills). The figures are printed (-s shows them).
+`make test`: KILL_POINTS=6, one migration killed once in each phase (data model, records,
+attachments, second pass, configuration, soft deletes), in order. `make soak`: KILL_POINTS=50, one
+migration per phase killed 9 times in it, plus the mixed one: every migration is checked, and the
+figures per phase are printed before the verdict (-s shows them).
 """
 
 from __future__ import annotations
@@ -32,7 +34,6 @@ from tests.reliability.phases import PHASES
 from tests.reliability.workbench import Reference, differences_from, journal_differences, new_target, plan_for
 
 KILL_POINTS = int(os.environ.get("KILL_POINTS", "6"))
-PER_MIGRATION = 10
 SEED = int(os.environ.get("KILL_SEED", "7"))
 
 
@@ -43,7 +44,7 @@ async def _prepare(reference: Reference, workdir: Path, url: str) -> Migration:
     return Migration(workdir, reference.snapshot, workdir / "plan.json", workdir / "state.duckdb", workdir / "rejects.csv", url, plan)
 
 
-async def _finished(reference: Reference, migration: Migration) -> tuple[list[str], Path]:
+async def _compare(reference: Reference, migration: Migration) -> tuple[list[str], Path]:
     """Differences from the clean run, and a snapshot of the target (with file bytes) for the audit."""
     out = migration.workdir / "target.duckdb"
     async with connect(None, url=migration.target_url) as client:
@@ -52,8 +53,25 @@ async def _finished(reference: Reference, migration: Migration) -> tuple[list[st
     return problems, out
 
 
-def _migrate_with_kills(reference: Reference, workdir: Path, phases: list[str], rng: random.Random) -> list[str]:
-    """One migration killed once per entry of `phases`, then finished and checked; the phases hit."""
+def _check(reference: Reference, migration: Migration) -> list[str]:
+    """Everything that differs from a clean run once the killed migration is finished."""
+    try:
+        totals = assert_migrated_exactly_once(migration)
+        assert totals["records"] == sum(c["records"] for c in migration.plan.counts.values())
+    except AssertionError as exc:
+        return [f"records: {exc}"]
+    problems = journal_differences(reference.journal, migration.state)
+    differences, target_snapshot = asyncio.run(_compare(reference, migration))
+    problems += differences
+    reports = migration.workdir / "reports"
+    if run_audit(reference.snapshot, target_snapshot, state=migration.state, report_dir=reports) != 0:
+        problems.append(f"the audit failed: see {reports / 'audit.html'}")
+    return problems
+
+
+def _migrate_with_kills(reference: Reference, workdir: Path, phases: list[str], rng: random.Random) -> tuple[list[str], list[str]]:
+    """One migration killed once per entry of `phases`, then finished: the phases the kills hit,
+    and what differs from the clean run."""
     target = new_target()
     killer = PhaseKiller()
     target.fault_layer.observers.append(killer)
@@ -66,26 +84,27 @@ def _migrate_with_kills(reference: Reference, workdir: Path, phases: list[str], 
             assert hit is not None, f"apply finished before the kill armed for {phase} (after kills in {hits})"
             hits.append(hit)
         run_apply_to_completion(migration)
-        totals = assert_migrated_exactly_once(migration)
-        assert totals["records"] == sum(c["records"] for c in migration.plan.counts.values())
-        assert journal_differences(reference.journal, migration.state) == []
-        problems, target_snapshot = asyncio.run(_finished(reference, migration))
-    assert problems == [], "\n".join(problems)
-    code = run_audit(reference.snapshot, target_snapshot, state=migration.state, report_dir=workdir / "reports")
-    assert code == 0, f"the audit failed after kills in {hits}: see {workdir / 'reports' / 'audit.html'}"
-    return hits
+        return hits, _check(reference, migration)
 
 
 @pytest.mark.slow
 @pytest.mark.timeout(3600)
 def test_apply_killed_in_every_phase_ends_as_the_clean_run(reference: Reference, tmp_path: Path) -> None:
     rng = random.Random(SEED)
-    hits: Counter[str] = Counter()
-    for n, phases in enumerate(schedule(KILL_POINTS, PER_MIGRATION)):
+    survived: Counter[str] = Counter()
+    failed: list[str] = []
+    for n, phases in enumerate(schedule(KILL_POINTS)):
         workdir = tmp_path / f"migration-{n}"
         workdir.mkdir()
-        hits.update(_migrate_with_kills(reference, workdir, phases, rng))
-    print(f"\nkill points survived: {sum(hits.values())} ({', '.join(f'{p} {hits[p]}' for p in PHASES)}); "
-          f"clean run requests per phase: {dict(reference.phase_requests)}")
-    assert sum(hits.values()) == KILL_POINTS
-    assert set(hits) == set(PHASES), f"phases never hit: {set(PHASES) - set(hits)}"
+        hits, problems = _migrate_with_kills(reference, workdir, phases, rng)
+        if problems:
+            failed.append(f"migration {n}, kills in {hits}:\n  " + "\n  ".join(problems))
+        else:
+            survived.update(hits)
+    print(f"\nkill points survived: {sum(survived.values())} ({', '.join(f'{p} {survived[p]}' for p in PHASES)}); "
+          f"migrations that ended unlike the clean run: {len(failed)}; clean run requests per phase: {dict(reference.phase_requests)}")
+    for failure in failed:
+        print(failure)
+    assert not failed, "\n".join(failed)
+    assert sum(survived.values()) >= KILL_POINTS
+    assert set(survived) == set(PHASES), f"phases never hit: {set(PHASES) - set(survived)}"
