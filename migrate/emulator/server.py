@@ -65,8 +65,19 @@ class ServedApp:
         server, thread = self._server, self._thread
         if server is None or thread is None:
             return
-        if abrupt:
+        if abrupt:  # every connection reset at once, then whatever still runs is cancelled
             server.config.timeout_graceful_shutdown = 0
+            connections = list(server.server_state.connections)
+            if connections:
+                done = threading.Event()
+
+                def reset_all() -> None:
+                    for connection in connections:
+                        connection.transport.abort()
+                    done.set()
+
+                connections[0].loop.call_soon_threadsafe(reset_all)
+                done.wait(timeout=5)
         server.should_exit = True
         thread.join(timeout=10)
         self._server = self._thread = None
