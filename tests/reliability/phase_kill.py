@@ -19,7 +19,7 @@ from collections import Counter
 from dataclasses import dataclass
 from subprocess import Popen
 
-from tests.apply.kill_helpers import Migration, kill, start_apply
+from tests.apply.kill_helpers import Migration, start_apply
 from tests.reliability.phases import PHASES, phase_of
 
 
@@ -74,21 +74,25 @@ class PhaseKiller:
             deadline = time.monotonic() + timeout
             while not self.fired.wait(0.002) and process.poll() is None:
                 assert time.monotonic() < deadline, f"apply did not reach {armed} within {timeout} s"
-            if self.fired.is_set() and not armed.at_request:
+            fired = self.fired.is_set()
+            if fired and not armed.at_request:
                 time.sleep(armed.delay)
                 with self.lock:
                     self.hit = self.current
-                    if process.poll() is None:
-                        process.send_signal(signal.SIGKILL)
-            ended, stderr = kill(process)
+            if fired and process.poll() is None:
+                process.send_signal(signal.SIGKILL)
+            _, stderr = process.communicate(timeout=30)
         finally:
             with self.lock:
                 self.process, self.armed = None, None
             if process.poll() is None:
                 process.kill()
                 process.communicate()
-        assert ended in (None, 0), f"apply ended by itself with exit code {ended}: {stderr}"
-        return self.hit if ended is None else None
+        if not fired:  # it ran to the end before the armed point
+            assert process.returncode == 0, f"apply ended by itself with exit code {process.returncode}: {stderr.decode(errors='replace')}"
+            return None
+        assert process.returncode in (0, -signal.SIGKILL), stderr.decode(errors="replace")
+        return self.hit if process.returncode == -signal.SIGKILL else None
 
 
 def schedule(kills: int) -> list[list[str]]:
