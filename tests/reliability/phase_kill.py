@@ -42,6 +42,8 @@ class PhaseKiller:
         self.current: str | None = None
         self.fired = threading.Event()
         self.hit: str | None = None
+        self.last_request = ""
+        self.hit_request = ""
 
     def __call__(self, method: str, path: str, body: bytes) -> None:
         phase = phase_of(method, path, body)
@@ -51,6 +53,7 @@ class PhaseKiller:
             if self.process is None:
                 return
             self.current = phase
+            self.last_request = f"{method} {path}"
             self.counts[phase] += 1
             armed = self.armed
             if armed is None:
@@ -59,7 +62,7 @@ class PhaseKiller:
                 return
             self.armed = None
             if armed.at_request:
-                self.hit = phase
+                self.hit, self.hit_request = phase, self.last_request
                 os.kill(self.process.pid, signal.SIGKILL)
             self.fired.set()
 
@@ -78,7 +81,7 @@ class PhaseKiller:
             if fired and not armed.at_request:
                 time.sleep(armed.delay)
                 with self.lock:
-                    self.hit = self.current
+                    self.hit, self.hit_request = self.current, self.last_request
             if fired and process.poll() is None:
                 process.send_signal(signal.SIGKILL)
             _, stderr = process.communicate(timeout=30)

@@ -83,6 +83,8 @@ def _migrate_with_kills(reference: Reference, workdir: Path, phases: list[str], 
             hit = killer.run_until_killed(migration, arm(phase, reference.phase_requests[phase], per_phase[phase], rng))
             assert hit is not None, f"apply finished before the kill armed for {phase} (after kills in {hits})"
             hits.append(hit)
+            if os.environ.get("KILL_TRACE"):
+                print(f"killed in {hit} at {killer.hit_request} ({phase} armed: {killer.counts[phase]} requests of it in this run)")
         run_apply_to_completion(migration)
         return hits, _check(reference, migration)
 

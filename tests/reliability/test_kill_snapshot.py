@@ -123,9 +123,11 @@ def test_snapshot_killed_at_random_points_never_leaves_a_half_file_looking_compl
             killed += process[0].returncode == -signal.SIGKILL
             assert process[0].returncode in (0, -signal.SIGKILL), stderr.decode(errors="replace")
             state = _assert_nothing_looks_complete(out, complete)
-            stage = ("finished before the kill" if process[0].returncode == 0 else
-                     "killed after the last request (writing)" if writing else "killed while reading")
+            stage = ("finished before the kill" if process[0].returncode == 0 else "killed after the last request (writing)" if writing
+                     else "killed while reading" if seen[0] else "killed before the first request")
             outcomes[f"{stage}: {state}"] = outcomes.get(f"{stage}: {state}", 0) + 1
+            if os.environ.get("SNAPSHOT_KILL_TRACE"):
+                print(n, "request" if by_request else "time", process[0].returncode, seen[0], state)
         process.clear()
         subprocess.run(_argv(url, out), env=_env(), check=True, capture_output=True, timeout=120)
     assert content(out) == complete
