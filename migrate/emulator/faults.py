@@ -5,6 +5,10 @@ requests answered 429 (with the newest Twenty body and headers) or 5xx, added la
 connections dropped after half the body was sent. All draws come from one seeded
 `random.Random`, so a failing run can be replayed. Drops need a real socket (uvicorn): the
 server closes the connection mid-body and the client sees an incomplete response.
+
+Observers (`FaultMiddleware.observers`) see every HTTP request (method, path, body) before
+faults or routes do; tests use them to tell which phase of a migration a request belongs to,
+and to act at an exact request (kill the client, restart the server).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import asyncio
 import json
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,6 +49,10 @@ class Faults:
         return faults
 
 
+Observer = Callable[[str, str, bytes], None]
+"""Called with (method, path, body) of each HTTP request, in the server's thread, before it runs."""
+
+
 class ConnectionDropped(Exception):
     """Raised after a partial body so that the server closes the connection."""
 
@@ -53,6 +62,7 @@ class FaultMiddleware:
         self.app = app
         self.configure(faults)
         self.injected = {"429": 0, "5xx": 0, "drop": 0}
+        self.observers: list[Observer] = []
 
     def configure(self, faults: Faults) -> None:
         self.faults = faults
@@ -60,6 +70,8 @@ class FaultMiddleware:
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         f = self.faults
+        if scope["type"] == "http" and self.observers:
+            receive = await self._observe(scope, receive)
         if scope["type"] != "http" or not scope["path"].startswith(PROTECTED_PREFIXES):
             await self.app(scope, receive, send)
             return
@@ -80,6 +92,30 @@ class FaultMiddleware:
             await self._drop(scope, receive, send)
             return
         await self.app(scope, receive, send)
+
+    async def _observe(self, scope: dict[str, Any], receive: Any) -> Any:
+        """Read the whole body, show it to every observer, and replay it to the app."""
+        chunks: list[bytes] = []
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body"):
+                break
+        body = b"".join(chunks)
+        for observer in list(self.observers):
+            observer(scope["method"], scope["path"], body)
+        replayed = False
+
+        async def replay() -> dict[str, Any]:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        return replay
 
     async def _server_error(self, send: Any) -> None:
         """Half Twenty's own 500 envelope, half a proxy's bare 503 page: clients meet both."""

@@ -1,4 +1,7 @@
-"""Reading a snapshot file back: its info, data model, members and records."""
+"""Reading a snapshot file back: its info, data model, members and records.
+
+Only a complete snapshot is read: the writer's `.partial` files are refused by name, and a file
+without its `snapshot_info` row (written last) is refused as incomplete."""
 
 from __future__ import annotations
 
@@ -37,6 +40,10 @@ class Snapshot:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
+        if self.path.name.endswith(".partial"):
+            final = self.path.with_name(self.path.name.removesuffix(".partial"))
+            raise SnapshotError(f"{self.path} is an unfinished snapshot (the run writing it was interrupted); take the snapshot again "
+                                f"with `twenty-migrate snapshot --out {final}`.")
         if not self.path.exists():
             raise SnapshotFileError(f"{self.path} does not exist; take one with `twenty-migrate snapshot`.", path=str(self.path))
         try:

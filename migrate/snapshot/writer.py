@@ -3,6 +3,13 @@
 Rows are streamed to newline-delimited JSON files in a scratch folder and loaded with DuckDB's
 `read_json` (its bulk path), so memory stays flat however large the workspace is. Attachment
 bytes go beside the snapshot, in `<name>.files/`, named by their sha256.
+
+A process killed at any moment (SIGKILL, power cut) leaves either the previous snapshot or the
+new one under the final name, each with all of its files: the database is written as
+`<name>.partial` and renamed last; file bytes are moved into `<name>.files/` one by one before
+that rename (content-addressed, so a file already there is the same file) and the files only
+the old snapshot needed are pruned after it. A `.partial` left behind is never read
+(`reader.Snapshot` refuses it) and the next run starts it afresh.
 """
 
 from __future__ import annotations
@@ -80,12 +87,17 @@ class SnapshotWriter:
         self.out = Path(out)
         self.partial = self.out.with_name(self.out.name + ".partial")
         self.files_partial = files_dir(self.out).with_name(files_dir(self.out).name + ".partial")
-        self.scratch = Path(tempfile.mkdtemp(prefix="twenty-snapshot-", dir=self.out.parent if self.out.parent.exists() else None))
         self.sinks: dict[str, RecordSink] = {}
         self.file_rows: list[dict[str, Any]] = []
         for stale in (self.partial, self.partial.with_name(self.partial.name + ".wal")):
             stale.unlink(missing_ok=True)
         shutil.rmtree(self.files_partial, ignore_errors=True)
+        if self.out.parent.exists():  # one scratch folder per output: what a killed run left is cleared here
+            self.scratch = self.out.with_name(f"twenty-snapshot-{self.out.name}.scratch")
+            shutil.rmtree(self.scratch, ignore_errors=True)
+            self.scratch.mkdir()
+        else:
+            self.scratch = Path(tempfile.mkdtemp(prefix="twenty-snapshot-"))
         try:
             # Bounded memory: a load spills to disk rather than growing with the workspace.
             self.con = duckdb.connect(str(self.partial), config={"memory_limit": "128MB", "preserve_insertion_order": False, "threads": 1})
@@ -184,11 +196,30 @@ class SnapshotWriter:
         self.con.execute("CHECKPOINT")
         self.con.close()
         shutil.rmtree(self.scratch, ignore_errors=True)
+        self._publish()
+
+    def _publish(self) -> None:
+        """Files first (each an atomic rename into the content-addressed folder), then the
+        database in one rename, then the old snapshot's files nobody refers to any more."""
         final_files = files_dir(self.out)
+        kept = {row["stored_as"] for row in self.file_rows}
         if self.files_partial.exists():
-            shutil.rmtree(final_files, ignore_errors=True)
-            os.replace(self.files_partial, final_files)
+            for path in sorted(self.files_partial.rglob("*")):
+                if path.is_file():
+                    moved = final_files / path.relative_to(self.files_partial)
+                    moved.parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(path, moved)
+            shutil.rmtree(self.files_partial, ignore_errors=True)
         os.replace(self.partial, self.out)
+        if final_files.exists():
+            for path in sorted(final_files.rglob("*")):
+                if path.is_file() and path.relative_to(final_files).as_posix() not in kept:
+                    path.unlink()
+            for folder in sorted((p for p in final_files.iterdir() if p.is_dir()), reverse=True):
+                if not any(folder.iterdir()):
+                    folder.rmdir()
+            if not any(final_files.iterdir()):
+                final_files.rmdir()
 
 
 def _field_row(obj: ObjectMeta, field: FieldMeta) -> dict[str, Any]:
