@@ -87,6 +87,7 @@ class ObjectMatching:
     unmatched_ids: list[str] = field(default_factory=list)
     """Up to SAMPLES unmatched source ids, soft-deleted ones excluded."""
     deleted_ids: list[str] = field(default_factory=list)
+    """Every soft-deleted unmatched source id (the audit excuses them: few, and the UI's export has none)."""
 
     @property
     def matched(self) -> int:
@@ -279,7 +280,7 @@ class _Matcher:
         out.deleted_unmatched = self.con.execute("SELECT count(*) FILTER (WHERE deleted) FROM rem_s").fetchone()[0]  # type: ignore[index]
         out.unmatched_target = self._count("rem_t")
         out.unmatched_ids = [r[0] for r in self.con.execute(f"SELECT id FROM rem_s WHERE NOT deleted ORDER BY id LIMIT {SAMPLES}").fetchall()]
-        out.deleted_ids = [r[0] for r in self.con.execute(f"SELECT id FROM rem_s WHERE deleted ORDER BY id LIMIT {SAMPLES}").fetchall()]
+        out.deleted_ids = [r[0] for r in self.con.execute("SELECT id FROM rem_s WHERE deleted ORDER BY id").fetchall()]
         tried = " or ".join(out.keys)
         for sid in out.unmatched_ids[:max(0, SAMPLES - len(out.samples))]:
             out.samples.append({"problem": "unmatched", "source_id": sid, "key": f"no target record by {tried}", "candidates": []})
