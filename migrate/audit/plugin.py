@@ -172,7 +172,7 @@ class AuditPlugin:
             if status == "skipped" and PENDING_KEY in item.stash:
                 status = "pending"
             message = ""
-            if report.longrepr is not None and status in ("failed", "error", "skipped"):
+            if report.longrepr is not None and status in ("failed", "error", "skipped", "pending"):
                 message = report.longrepr[2] if isinstance(report.longrepr, tuple) else getattr(report.longrepr, "reprcrash", None) and report.longrepr.reprcrash.message or str(report.longrepr)[:2000]
             callspec = getattr(item, "callspec", None)
             self.session.results.append(CheckResult(

@@ -80,7 +80,8 @@ def _faults(con: duckdb.DuckDBPyConnection, mapping: dict[str, dict[str, str]], 
         lost = sorted(mapping[name])[-n:]
         con.execute(f"DELETE FROM records.{_q(name)} WHERE CAST(id AS VARCHAR) IN (SELECT unnest(?))", [[mapping[name][s] for s in lost]])
     for name, column in wrong_member.items():  # every member moves to the next one by e-mail
-        con.execute("CREATE OR REPLACE TEMP TABLE shifted AS SELECT id, lead(id, 1, first(id) OVER (ORDER BY email)) OVER (ORDER BY email) AS other FROM members")
+        con.execute("CREATE OR REPLACE TEMP TABLE shifted AS SELECT id, coalesce(lead(id) OVER (ORDER BY email), "
+                    "(SELECT id FROM members ORDER BY email LIMIT 1)) AS other FROM members")
         con.execute(f"UPDATE records.{_q(name)} SET {_q(column)} = s.other FROM shifted s WHERE s.id = records.{_q(name)}.{_q(column)}")
     for name, column in unmapped.items():
         con.execute(f"UPDATE records.{_q(name)} SET {_q(column)} = NULL")
