@@ -41,16 +41,17 @@ def classify(name: str, given: str) -> Side:
                      "or a folder of CSV files exported from Twenty.", path=given)
 
 
-def snapshot_url(side: Side, out: Path) -> Path:
+def snapshot_url(side: Side, out: Path, rate: float = 90.0) -> Path:
     """Snapshot the workspace at `side.given` into `out` with the key of its environment variable."""
-    from migrate.settings import ClientSettings, Endpoint, api_key_from_env
+    from migrate.settings import ClientSettings, Endpoint, api_key_from_env, check_base_url
     from migrate.snapshot.from_api import snapshot_from_api
     from migrate.twenty.client import TwentyClient
 
+    check_base_url(side.given, name=f"--{side.name}")
     key = api_key_from_env(KEY_VARIABLES[side.name])
 
     async def go() -> None:
-        async with TwentyClient(Endpoint(side.given, key), ClientSettings()) as client:
+        async with TwentyClient(Endpoint(side.given, key), ClientSettings(requests_per_minute=rate)) as client:
             await snapshot_from_api(client, out)
 
     asyncio.run(go())
@@ -70,7 +71,7 @@ def csv_schema(side: Side, given: Path | None, other: Path | None) -> Path:
                       "(a snapshot or schema.json), a schema.json in the folder, or the other side's snapshot.")
 
 
-def resolve(source: str, target: str, folder: Path, schema: Path | None = None) -> tuple[Path, Path]:
+def resolve(source: str, target: str, folder: Path, schema: Path | None = None, *, rate: float = 90.0) -> tuple[Path, Path]:
     """Snapshot files for both sides, written into `folder` where they must be taken first."""
     sides = [classify("source", source), classify("target", target)]
     paths: dict[str, Path] = {}
@@ -79,7 +80,7 @@ def resolve(source: str, target: str, folder: Path, schema: Path | None = None) 
             paths[side.name] = Path(side.given)
         elif side.kind == "url":
             folder.mkdir(parents=True, exist_ok=True)
-            paths[side.name] = snapshot_url(side, folder / f"{side.name}.duckdb")
+            paths[side.name] = snapshot_url(side, folder / f"{side.name}.duckdb", rate)
     for side in sides:
         if side.kind == "csv":
             from migrate.snapshot.from_csv import snapshot_from_csv

@@ -29,6 +29,9 @@ NOT_CARRIED = {
 }
 """What Twenty's CSV export and import leave out, and what a person does about it."""
 PENDING = "pending: "
+NOT_IN_CSV = ("position",)
+"""Fields a CSV export never holds (csv.md §1.3: POSITION is not visible in views): not compared
+when either side is a folder of CSV exports."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,6 +36,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="The import is complete: an object with no records in the target fails instead of being pending.")
     group.addoption("--objects", help="Audit only these objects (comma-separated, e.g. company,person): what has been imported so far.")
     group.addoption("--csv-schema", help="With a folder of CSV exports: the snapshot or schema.json that types it.")
+    group.addoption("--rate", type=float, default=90.0, help="Requests per minute when --source/--target is a URL (default 90).")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -66,7 +67,8 @@ def pytest_configure(config: pytest.Config) -> None:
     try:
         passes = pass_options(audit_config, final=bool(option("--final")), objects=option("--objects"))
         run_dir = new_run_dir(report_dir)
-        source_path, target_path = resolve(source, target, run_dir, Path(option("--csv-schema")) if option("--csv-schema") else None)
+        source_path, target_path = resolve(source, target, run_dir, Path(option("--csv-schema")) if option("--csv-schema") else None,
+                                           rate=float(option("--rate")))
         inputs = AuditInputs(source_path, target_path, Path(option("--state")) if option("--state") else None, report_dir,
                              Path(option("--sign-off")) if option("--sign-off") else None,
                              command=" ".join(shlex.quote(a) for a in ["pytest", *sys.argv[1:]]), config=audit_config,

@@ -9,7 +9,7 @@ from typing import Any
 
 from migrate.apply.journal import Journal
 from migrate.audit.evidence import CheckResult
-from migrate.audit.passes import PENDING, PassOptions
+from migrate.audit.passes import NOT_IN_CSV, PENDING, PassOptions
 from migrate.diff.compare import Differ, ObjectDiff
 from migrate.diff.matching import Matching, ObjectMatching, match_snapshots
 from migrate.snapshot.reader import Snapshot
@@ -118,7 +118,8 @@ class AuditSession:
     def differ(self) -> Differ:
         if self._differ is None:
             # Without a journal, the matching's journal-shaped id and member maps stand in for it.
-            self._differ = Differ(self.inputs.source, self.inputs.target, self.state_copy or self.matching.path)  # type: ignore[union-attr]
+            self._differ = Differ(self.inputs.source, self.inputs.target, self.state_copy or self.matching.path,  # type: ignore[union-attr]
+                                  ignore=NOT_IN_CSV if "csv" in (self.source.info.get("origin"), self.target.info.get("origin")) else ())
         return self._differ
 
     def diff(self, name: str) -> ObjectDiff:
