@@ -29,9 +29,13 @@ NOT_CARRIED = {
 }
 """What Twenty's CSV export and import leave out, and what a person does about it."""
 PENDING = "pending: "
-NOT_IN_CSV = ("position",)
-"""Fields a CSV export never holds (csv.md §1.3: POSITION is not visible in views): not compared
-when either side is a folder of CSV exports."""
+NOT_IN_CSV = {"position": "a CSV export never holds it (csv.md §1.3: not visible in views)"}
+"""Fields not compared when either side is a folder of CSV exports."""
+NOT_IMPORTED = {
+    "position": "the UI's import does not set it (buildRecordFromImportedStructuredRow.ts skips POSITION)",
+    "createdBy": "the UI's import sets it to the importer, source IMPORT (buildRecordFromImportedStructuredRow.ts)",
+}
+"""Fields not compared, without a journal, when the target's records come from the UI's import."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,3 +72,22 @@ def pass_options(config: Path | None, *, final: bool = False, objects: str | Non
 
 def not_carried(name: str) -> str | None:
     return NOT_CARRIED.get(name)
+
+
+def not_compared(source: Any, target: Any, has_journal: bool) -> dict[str, str]:
+    """Fields the diff leaves out for this pair of snapshots (`reader.Snapshot`s), with the reason:
+    what a CSV export cannot hold, and, without a journal, what the UI's import cannot carry when
+    the target holds records it created (their `createdBy` source is IMPORT)."""
+    out: dict[str, str] = {}
+    if "csv" in (source.info.get("origin"), target.info.get("origin")):
+        out.update(NOT_IN_CSV)
+    if not has_journal and _imported_by_ui(target):
+        out.update(NOT_IMPORTED)
+    return out
+
+
+def _imported_by_ui(snapshot: Any) -> bool:
+    names = [r[0] for r in snapshot.con.execute(
+        "SELECT DISTINCT object FROM fields WHERE name = 'createdBy' AND object IN (SELECT name_singular FROM objects WHERE snapshotted)").fetchall()]
+    return any(snapshot.con.execute(f'SELECT 1 FROM records."{name}" WHERE "createdBy_source" = \'IMPORT\' LIMIT 1').fetchone()
+               for name in names)

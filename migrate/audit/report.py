@@ -44,6 +44,7 @@ def report_data(session: AuditSession) -> dict[str, Any]:
         "diffs": diffs,
         "results": [r.to_dict() for r in results],
         "matching": matching_data(session),
+        "not_compared": dict(session.not_compared),
         "pass": {"final": session.inputs.passes.final, "objects": list(session.inputs.passes.objects or []),
                  "folder": session.inputs.run_dir.name if session.inputs.run_dir else None,
                  "pending": sorted({r.item for r in results if r.outcome == "pending" and r.item})},

@@ -9,7 +9,7 @@ from typing import Any
 
 from migrate.apply.journal import Journal
 from migrate.audit.evidence import CheckResult
-from migrate.audit.passes import NOT_IN_CSV, PENDING, PassOptions
+from migrate.audit.passes import PENDING, PassOptions, not_compared
 from migrate.diff.compare import Differ, ObjectDiff
 from migrate.diff.matching import Matching, ObjectMatching, match_snapshots
 from migrate.snapshot.reader import Snapshot
@@ -91,6 +91,8 @@ class AuditSession:
 
             raise InputError(f"--objects: the source has no records of {', '.join(unknown)}; objects: {', '.join(self.migrated)}.")
         self.objects = [n for n in self.migrated if wanted is None or n in wanted]
+        self.not_compared = not_compared(self.source, self.target, self.inputs.state is not None)
+        """Fields the diff leaves out here, with why (the report lists them)."""
 
     def mismatches(self, name: str, columns: set[str], evidence: Any) -> dict[str, int]:
         """Per column of `columns`, the records whose value differs from the source's (conflicting
@@ -119,7 +121,7 @@ class AuditSession:
         if self._differ is None:
             # Without a journal, the matching's journal-shaped id and member maps stand in for it.
             self._differ = Differ(self.inputs.source, self.inputs.target, self.state_copy or self.matching.path,  # type: ignore[union-attr]
-                                  ignore=NOT_IN_CSV if "csv" in (self.source.info.get("origin"), self.target.info.get("origin")) else ())
+                                  ignore=tuple(self.not_compared))
         return self._differ
 
     def diff(self, name: str) -> ObjectDiff:

@@ -137,6 +137,7 @@ def test_passes_progress_from_pending_to_final(audit_pass: Run, clean_migration:
     assert "cannot carry task targets" in run.outcome(MATCH.format("taskTarget"))["message"]
     assert "carry no attachments" in run.outcome(ATTACHMENTS)["message"]
     assert any("soft-deleted source records" in n for n in run.outcome(MATCH.format("person"))["evidence"]["notes"])
+    assert set(run.data["not_compared"]) == {"createdBy", "position"}  # the importer's, and the target's own
 
     folders = sorted(p.name for p in run.report_dir.iterdir() if p.is_dir())
     assert len(folders) == 4 and all((run.report_dir / f / "audit.json").is_file() for f in folders)

@@ -4,7 +4,8 @@
 migration by CSV changes a workspace: every member gets a new id (same e-mail), every imported
 record a new id, every relation points at the parent's new id, and what the UI's export and import
 do not carry is left out (soft-deleted records, note and task targets, attachments and their files,
-records of objects not imported yet). Faults model what goes wrong by hand:
+records of objects not imported yet), every `createdBy` is the importer's (source IMPORT) and
+`position` is the target's own. Faults model what goes wrong by hand:
 
 - `drop={"person": 3}`: the last 3 records (by source id) of a file silently did not arrive;
 - `wrong_member={"company": "accountOwnerId"}`: a member column mapped to another member;
@@ -67,6 +68,11 @@ def ui_import(source: Path, out: Path, objects: Iterable[str], *, drop: Mapping[
                 if column in columns:
                     con.execute(f"UPDATE {table} SET {_q(column)} = i.new FROM member_ids i WHERE i.old = {table}.{_q(column)}")
             con.execute(f"UPDATE {table} SET id = i.new FROM ids i WHERE i.object = ? AND i.old = {table}.id", [name])
+            if "createdBy_source" in columns:  # buildRecordFromImportedStructuredRow.ts: every ACTOR field is the importer's
+                con.execute(f"""UPDATE {table} SET "createdBy_source" = 'IMPORT', "createdBy_name" = m.first_name || ' ' || m.last_name,
+                                "createdBy_workspaceMemberId" = m.id FROM (SELECT * FROM members ORDER BY email LIMIT 1) m""")
+            if "position" in columns:  # POSITION is never imported: the target numbers the records itself
+                con.execute(f'UPDATE {table} SET "position" = -1')
         mapping: dict[str, dict[str, str]] = {}
         for name, old, new in con.execute("SELECT object, CAST(old AS VARCHAR), CAST(new AS VARCHAR) FROM ids ORDER BY object, old").fetchall():
             mapping.setdefault(name, {})[old] = new
