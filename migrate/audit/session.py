@@ -68,6 +68,7 @@ class AuditSession:
     _diffs: dict[str, ObjectDiff] = field(default_factory=dict)
     _journal: Journal | None = None
     _matching: Matching | None = None
+    _has_records: dict[str, bool] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         import shutil
@@ -151,12 +152,15 @@ class AuditSession:
         """Why an object's checks wait for a later pass (a reason starting with "pending: "), or None."""
         if name in self.migrated and name not in self.objects:
             return f"{PENDING}{name} is not in this pass (--objects {','.join(self.inputs.passes.objects or ())})"
-        if self.inputs.passes.final:
-            return None
-        present = self.target.con.execute("SELECT count(*) FROM objects WHERE snapshotted AND name_singular = ?", [name]).fetchone()[0]
-        if present and self.target.con.execute(f'SELECT count(*) FROM records."{name}"').fetchone()[0]:
+        if self.inputs.passes.final or self._imported(name):
             return None
         return f"{PENDING}the target has no {name} records yet; checked once imported, or as missing with --final"
+
+    def _imported(self, name: str) -> bool:
+        if name not in self._has_records:
+            present = self.target.con.execute("SELECT count(*) FROM objects WHERE snapshotted AND name_singular = ?", [name]).fetchone()[0]
+            self._has_records[name] = bool(present and self.target.con.execute(f'SELECT count(*) FROM records."{name}"').fetchone()[0])
+        return self._has_records[name]
 
     def excused(self, name: str) -> set[str]:
         """Source ids not expected in the target: the journal's rejects; without a journal, soft-deleted

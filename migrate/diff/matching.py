@@ -247,7 +247,8 @@ class _Matcher:
         name = obj.name_singular
         table = f"records.{_quote(name)}"
         out = ObjectMatching(name, keys=[METHOD_ID, *(k.label for k in keys)])
-        self.con.execute(f"CREATE OR REPLACE TEMP TABLE rem_s AS SELECT CAST(id AS VARCHAR) AS id, (\"deletedAt\" IS NOT NULL) AS deleted FROM s.{table}")
+        deleted = '"deletedAt" IS NOT NULL' if any(c.name == "deletedAt" for c in record_columns(obj)) else "false"
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE rem_s AS SELECT CAST(id AS VARCHAR) AS id, ({deleted}) AS deleted FROM s.{table}")
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE rem_t AS SELECT CAST(id AS VARCHAR) AS id FROM t.{table}")
         out.source_records = self._count("rem_s")
         out.target_records = self._count("rem_t")

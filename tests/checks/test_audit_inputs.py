@@ -16,10 +16,12 @@ from pathlib import Path
 
 import pytest
 
+from migrate.audit.inputs import resolve
 from migrate.audit.report import passes, write_index
 from migrate.audit.run import CHECKS
 from migrate.emulator import create_app
 from migrate.emulator.server import serve_in_thread
+from migrate.errors import MigrateError
 from tests.plan.workspaces import NO_LIMIT
 from tests.snapshot.conftest import Workspace, _read
 from tests.snapshot.twenty_csv_export import write_export
@@ -37,13 +39,9 @@ def demo_url() -> Iterator[str]:
         yield url
 
 
-def run(pytester: pytest.Pytester, *args: str, subprocess: bool = False) -> tuple[pytest.RunResult, Path]:
-    """In-process (fast), or in a subprocess where httpx must map transport errors: pytester's
-    restore of sys.modules between in-process runs gives httpcore two copies, and httpx then no
-    longer recognises the connection error of the second."""
+def run(pytester: pytest.Pytester, *args: str) -> tuple[pytest.RunResult, Path]:
     report_dir = pytester.path / "reports"
-    runner = pytester.runpytest_subprocess if subprocess else pytester.runpytest
-    result = runner(str(CHECKS), "-p", "no:cacheprovider", "--report-dir", str(report_dir), "--rate", "1000000", *args)
+    result = pytester.runpytest(str(CHECKS), "-p", "no:cacheprovider", "--report-dir", str(report_dir), "--rate", "1000000", *args)
     return result, report_dir
 
 
@@ -71,7 +69,6 @@ def test_urls_are_snapshotted_into_the_run_folder(pytester: pytest.Pytester, dem
 @pytest.mark.parametrize(("env", "url", "message"), [
     ({}, None, r"ERROR: No API key: set the environment variable TWENTY_SOURCE_API_KEY .*"),
     ({"TWENTY_SOURCE_API_KEY": "wrong-key-abcdef-987654"}, None, r"ERROR: http://127\.0\.0\.1:\d+ refused the API key .*"),
-    ({"TWENTY_SOURCE_API_KEY": KEY}, "closed", r"ERROR: Cannot reach http://127\.0\.0\.1:\d+ .*check the URL and the network\."),
     ({"TWENTY_SOURCE_API_KEY": KEY}, "http://user:pass@127.0.0.1:1", r"ERROR: --source must not carry credentials.*"),
 ])
 def test_a_url_that_cannot_be_snapshotted_is_a_usage_error(pytester: pytest.Pytester, demo_url: str, monkeypatch: pytest.MonkeyPatch,
@@ -81,18 +78,27 @@ def test_a_url_that_cannot_be_snapshotted_is_a_usage_error(pytester: pytest.Pyte
     monkeypatch.delenv("TWENTY_SOURCE_API_KEY", raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    closed = url == "closed"
-    if closed:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            url = f"http://127.0.0.1:{sock.getsockname()[1]}"
     target = pytester.path / "target.duckdb"
     target.write_bytes(b"")  # never opened: the source fails first
-    result, report_dir = run(pytester, "--source", url or demo_url, "--target", str(target), "--objects", "company", subprocess=closed)
+    result, report_dir = run(pytester, "--source", url or demo_url, "--target", str(target), "--objects", "company")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.re_match_lines([message])
     assert "wrong-key-abcdef-987654" not in result.stdout.str() + result.stderr.str() and KEY not in result.stderr.str()
     assert not report_dir.exists()
+
+
+def test_nobody_listening_at_the_url_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A closed port: the error the plugin turns into a usage error names the URL and what to check.
+    (Called directly: in-process pytester runs re-import httpcore, and httpx then no longer maps
+    its connection error; the other usage errors above go through pytest.)"""
+    monkeypatch.setenv("TWENTY_SOURCE_API_KEY", KEY)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    with pytest.raises(MigrateError, match=r"Cannot reach http://127\.0\.0\.1:\d+ .*check the URL and the network\.") as caught:
+        (tmp_path / "t.duckdb").write_bytes(b"")  # never opened: the source fails first
+        resolve(url, str(tmp_path / "t.duckdb"), tmp_path / "run", rate=1e6)
+    assert KEY not in str(caught.value)
 
 
 @pytest.fixture(scope="module")

@@ -67,7 +67,7 @@ def new_id() -> str:
 names = st.lists(st.text(alphabet="abcdefgh", min_size=1, max_size=6), min_size=1, max_size=8, unique=True)
 
 
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(domains=names, data=st.data())
 def test_shuffled_ids_are_recovered_through_the_unique_key(tmp_path_factory: pytest.TempPathFactory, domains: list[str], data: st.DataObject) -> None:
     """Every company gets a new id in a shuffled order; its domain (unique, compared without scheme,
@@ -85,7 +85,7 @@ def test_shuffled_ids_are_recovered_through_the_unique_key(tmp_path_factory: pyt
     assert id_rows(folder / "m.duckdb") == {("company", s): t for s, t in mapping.items()}
 
 
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(domains=names, twin=st.integers(min_value=0), side=st.sampled_from(["source", "target"]))
 def test_a_duplicated_key_is_ambiguous_never_guessed(tmp_path_factory: pytest.TempPathFactory, domains: list[str], twin: int, side: str) -> None:
     """A key held twice on either side (a file imported twice, a duplicate in the source) makes the
