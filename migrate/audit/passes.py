@@ -32,10 +32,12 @@ PENDING = "pending: "
 NOT_IN_CSV = {"position": "a CSV export never holds it (csv.md §1.3: not visible in views)"}
 """Fields not compared when either side is a folder of CSV exports."""
 NOT_IMPORTED = {
-    "position": "the UI's import does not set it (buildRecordFromImportedStructuredRow.ts skips POSITION)",
-    "createdBy": "the UI's import sets it to the importer, source IMPORT (buildRecordFromImportedStructuredRow.ts)",
+    "position": "an import does not carry it: the target orders re-created records itself (the UI's import skips POSITION)",
+    "createdBy": "an import sets it to the importer (the UI's import: source IMPORT)",
 }
-"""Fields not compared, without a journal, when the target's records come from the UI's import."""
+"""Fields not compared, without a journal, when the target's records were re-created by an import
+(twenty-front buildRecordFromImportedStructuredRow.ts: ACTOR fields become {source: IMPORT}, POSITION
+is skipped)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,20 +76,28 @@ def not_carried(name: str) -> str | None:
     return NOT_CARRIED.get(name)
 
 
-def not_compared(source: Any, target: Any, has_journal: bool) -> dict[str, str]:
+def not_compared(source: Any, target: Any, has_journal: bool, recreated: bool = False) -> dict[str, str]:
     """Fields the diff leaves out for this pair of snapshots (`reader.Snapshot`s), with the reason:
-    what a CSV export cannot hold, and, without a journal, what the UI's import cannot carry when
-    the target holds records it created (their `createdBy` source is IMPORT)."""
+    what a CSV export cannot hold, and, without a journal, what an import cannot carry when the
+    target's records were re-created by one: more hold `createdBy` source IMPORT than in the source, or `recreated`
+    (the matching found records under new ids, which `apply` never gives)."""
     out: dict[str, str] = {}
     if "csv" in (source.info.get("origin"), target.info.get("origin")):
         out.update(NOT_IN_CSV)
-    if not has_journal and _imported_by_ui(target):
+    if not has_journal and (recreated or _imported_by_ui(source, target)):
         out.update(NOT_IMPORTED)
     return out
 
 
-def _imported_by_ui(snapshot: Any) -> bool:
-    names = [r[0] for r in snapshot.con.execute(
-        "SELECT DISTINCT object FROM fields WHERE name = 'createdBy' AND object IN (SELECT name_singular FROM objects WHERE snapshotted)").fetchall()]
-    return any(snapshot.con.execute(f'SELECT 1 FROM records."{name}" WHERE "createdBy_source" = \'IMPORT\' LIMIT 1').fetchone()
-               for name in names)
+def _imported_by_ui(source: Any, target: Any) -> bool:
+    """Whether the target holds more records created by IMPORT than the source, for some object
+    (the source may hold some of its own: a count, not a presence)."""
+    def counts(snapshot: Any) -> dict[str, int]:
+        names = [r[0] for r in snapshot.con.execute(
+            "SELECT DISTINCT object FROM fields WHERE name = 'createdBy' AND object IN "
+            "(SELECT name_singular FROM objects WHERE snapshotted)").fetchall()]
+        return {name: snapshot.con.execute(f'SELECT count(*) FROM records."{name}" WHERE "createdBy_source" = \'IMPORT\'').fetchone()[0]
+                for name in names}
+
+    before = counts(source)
+    return any(n > before.get(name, 0) for name, n in counts(target).items())

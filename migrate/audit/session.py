@@ -92,8 +92,6 @@ class AuditSession:
 
             raise InputError(f"--objects: the source has no records of {', '.join(unknown)}; objects: {', '.join(self.migrated)}.")
         self.objects = [n for n in self.migrated if wanted is None or n in wanted]
-        self.not_compared = not_compared(self.source, self.target, self.inputs.state is not None)
-        """Fields the diff leaves out here, with why (the report lists them)."""
 
     def mismatches(self, name: str, columns: set[str], evidence: Any) -> dict[str, int]:
         """Per column of `columns`, the records whose value differs from the source's (conflicting
@@ -124,6 +122,12 @@ class AuditSession:
             self._differ = Differ(self.inputs.source, self.inputs.target, self.state_copy or self.matching.path,  # type: ignore[union-attr]
                                   ignore=tuple(self.not_compared))
         return self._differ
+
+    @property
+    def not_compared(self) -> dict[str, str]:
+        """Fields the diff leaves out here, with why (the report lists them)."""
+        recreated = self._matching is not None and any(m.matched > m.by.get("id", 0) for m in self._matching.objects.values())
+        return not_compared(self.source, self.target, self.inputs.state is not None, recreated)
 
     def diff(self, name: str) -> ObjectDiff:
         if name not in self._diffs:

@@ -186,3 +186,18 @@ def test_a_fault_of_a_pass_fails_the_check_guarding_against_it(fault: str, audit
         named = {(s["source_id"], s["target_id"], s["field"]) for s in samples(run, check)}
         assert named and {s for s, _, _ in named} <= holders and len(named) == min(20, len(holders))
         assert all(target_id == live[source_id] and field == column for source_id, target_id, field in named)
+
+
+def test_what_an_import_cannot_carry_is_left_out_only_without_a_journal(clean_migration: MigrationFiles, tmp_path: Path) -> None:
+    """createdBy and position are not compared when the target's records were re-created by an
+    import (some created by IMPORT, or matched under new ids), never with a journal or after an
+    `apply` that kept the ids."""
+    from migrate.audit.passes import NOT_IMPORTED, not_compared
+    from migrate.snapshot.reader import Snapshot
+
+    target, _ = imported(tmp_path, clean_migration, "carried", ("company",))
+    with Snapshot(clean_migration.source) as source, Snapshot(target) as ui, Snapshot(clean_migration.target) as applied:
+        assert not_compared(source, ui, has_journal=False) == NOT_IMPORTED
+        assert not_compared(source, ui, has_journal=True) == {}
+        assert not_compared(source, applied, has_journal=False) == {}
+        assert not_compared(source, applied, has_journal=False, recreated=True) == NOT_IMPORTED
