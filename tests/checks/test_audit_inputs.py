@@ -10,18 +10,20 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import re
 import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from migrate.audit.inputs import resolve
 from migrate.audit.report import passes, write_index
 from migrate.audit.run import CHECKS
 from migrate.emulator import create_app
 from migrate.emulator.server import serve_in_thread
-from migrate.errors import MigrateError
 from tests.plan.workspaces import NO_LIMIT
 from tests.snapshot.conftest import Workspace, _read
 from tests.snapshot.twenty_csv_export import write_export
@@ -87,18 +89,22 @@ def test_a_url_that_cannot_be_snapshotted_is_a_usage_error(pytester: pytest.Pyte
     assert not report_dir.exists()
 
 
-def test_nobody_listening_at_the_url_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_nobody_listening_at_the_url_says_so(tmp_path: Path) -> None:
     """A closed port: the error the plugin turns into a usage error names the URL and what to check.
-    (Called directly: in-process pytester runs re-import httpcore, and httpx then no longer maps
-    its connection error; the other usage errors above go through pytest.)"""
-    monkeypatch.setenv("TWENTY_SOURCE_API_KEY", KEY)
+    (In a fresh interpreter: in-process pytester runs re-import httpcore, and httpx then no longer
+    maps its connection error; the other usage errors above go through pytest.)"""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    with pytest.raises(MigrateError, match=r"Cannot reach http://127\.0\.0\.1:\d+ .*check the URL and the network\.") as caught:
-        (tmp_path / "t.duckdb").write_bytes(b"")  # never opened: the source fails first
-        resolve(url, str(tmp_path / "t.duckdb"), tmp_path / "run", rate=1e6)
-    assert KEY not in str(caught.value)
+    (tmp_path / "t.duckdb").write_bytes(b"")  # never opened: the source fails first
+    code = ("import sys; from pathlib import Path; from migrate.audit.inputs import resolve; from migrate.errors import MigrateError\n"
+            "try:\n    resolve(sys.argv[1], sys.argv[2], Path(sys.argv[3]), rate=1e6)\n"
+            "except MigrateError as exc:\n    print(exc); sys.exit(4)")
+    done = subprocess.run([sys.executable, "-c", code, url, str(tmp_path / "t.duckdb"), str(tmp_path / "run")], capture_output=True, text=True,
+                          env={**os.environ, "TWENTY_SOURCE_API_KEY": KEY}, check=False, timeout=60)
+    assert done.returncode == 4, done.stderr
+    assert re.fullmatch(r"Cannot reach http://127\.0\.0\.1:\d+ .*check the URL and the network\.\n", done.stdout)
+    assert KEY not in done.stdout + done.stderr
 
 
 @pytest.fixture(scope="module")
