@@ -38,6 +38,8 @@ NOT_IMPORTED = {
 """Fields not compared, without a journal, when the target's records were re-created by an import
 (twenty-front buildRecordFromImportedStructuredRow.ts: ACTOR fields become {source: IMPORT}, POSITION
 is skipped)."""
+UNOFFERED_SUBS = {"RICH_TEXT_V2": ("blocknote",), "ADDRESS": ("addressLat", "addressLng")}
+"""Sub-fields the UI's import does not offer (the BlockNote JSON, map coordinates)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +88,10 @@ def not_compared(source: Any, target: Any, has_journal: bool, recreated: bool = 
         out.update(NOT_IN_CSV)
     if not has_journal and (recreated or _imported_by_ui(source, target)):
         out.update(NOT_IMPORTED)
+        for obj in source.objects():  # sub-fields the import does not offer (CompositeFieldSubFieldLabels.ts)
+            for f in obj.fields:
+                for sub in UNOFFERED_SUBS.get(f.type, ()):
+                    out[f"{f.name}_{sub}"] = f"the UI's import does not offer the {sub} of {f.type} fields"
     return out
 
 

@@ -55,7 +55,7 @@ class Differ:
     """Compares a source and a target snapshot (and, optionally, the journal of the migration)."""
 
     def __init__(self, source: Path, target: Path, state: Path | None = None, ignore: tuple[str, ...] = ()) -> None:
-        """`ignore`: more fields left out (what one side cannot hold, e.g. `position` of a CSV export)."""
+        """`ignore`: more fields or columns left out (what one side cannot hold, e.g. `position` of a CSV export)."""
         self.paths = {"s": Path(source), "t": Path(target)}
         self.ignore = ignore
         with Snapshot(self.paths["s"]) as s, Snapshot(self.paths["t"]) as t:
@@ -105,7 +105,8 @@ class Differ:
         (each lookup table is unique on its key, so a join gives what a scalar subquery would),
         not through correlated subqueries: DuckDB runs them as one hash join each."""
         ref = f"r.{_quote(column.name)}"
-        if column.field in IGNORED or column.field in self.ignore or column.name.startswith(("updatedBy_", "createdBy_context")):
+        if column.field in IGNORED or column.field in self.ignore or column.name in self.ignore \
+                or column.name.startswith(("updatedBy_", "createdBy_context")):
             return None
         if meta is not None and meta.type == "FILES":
             return None

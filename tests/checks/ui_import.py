@@ -5,7 +5,7 @@ migration by CSV changes a workspace: every member gets a new id (same e-mail), 
 record a new id, every relation points at the parent's new id, and what the UI's export and import
 do not carry is left out (soft-deleted records, note and task targets, attachments and their files,
 records of objects not imported yet), every `createdBy` is the importer's (source IMPORT) and
-`position` is the target's own. Faults model what goes wrong by hand:
+`position` is the target's own, BlockNote bodies and map coordinates are empty. Faults model what goes wrong by hand:
 
 - `drop={"person": 3}`: the last 3 records (by source id) of a file silently did not arrive;
 - `wrong_member={"company": "accountOwnerId"}`: a member column mapped to another member;
@@ -73,6 +73,9 @@ def ui_import(source: Path, out: Path, objects: Iterable[str], *, drop: Mapping[
                                 "createdBy_workspaceMemberId" = m.id FROM (SELECT * FROM members ORDER BY email LIMIT 1) m""")
             if "position" in columns:  # POSITION is never imported: the target numbers the records itself
                 con.execute(f'UPDATE {table} SET "position" = -1')
+            unoffered = [c for c in columns if c.endswith(("_blocknote", "_addressLat", "_addressLng"))]  # not offered by the import
+            if unoffered:
+                con.execute(f"UPDATE {table} SET {', '.join(f'{_q(c)} = NULL' for c in unoffered)}")
         mapping: dict[str, dict[str, str]] = {}
         for name, old, new in con.execute("SELECT object, CAST(old AS VARCHAR), CAST(new AS VARCHAR) FROM ids ORDER BY object, old").fetchall():
             mapping.setdefault(name, {})[old] = new
