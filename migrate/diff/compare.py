@@ -120,7 +120,8 @@ class Differ:
             if side == "s":
                 alias = f"j{len(joins)}"
                 joins.append(f"LEFT JOIN any_map {alias} ON {alias}.source_id = CAST({ref} AS VARCHAR)")
-                return f"coalesce({alias}.target_id, CAST({ref} AS VARCHAR))"
+                # A parent the map sends to NULL is one the target cannot hold (soft-deleted, not carried): expected empty.
+                return f"CASE WHEN {alias}.source_id IS NULL THEN CAST({ref} AS VARCHAR) ELSE {alias}.target_id END"
             return f"CAST({ref} AS VARCHAR)"
         sql_type = column.sql_type
         if sql_type == "TIMESTAMP":

@@ -17,7 +17,8 @@ ambiguity. Members are matched by e-mail on both sides (the target's member ids 
 
 The result is written as a journal-shaped DuckDB file (`id_map`, `member_map`), so the `Differ`
 uses it unchanged. Only pairs whose ids differ are written: the Differ keys a source record by its
-own id when the map has no row for it.
+own id when the map has no row for it. A soft-deleted source record the target lacks (the UI's
+export leaves those out) is written with a NULL target id: what pointed at it is expected empty.
 """
 
 from __future__ import annotations
@@ -227,7 +228,7 @@ class _Matcher:
             alias = f"k{len(joins)}"
             joins.append(f"LEFT JOIN (SELECT sid, tid FROM pairs WHERE object = {_literal(part.parent or '')}) {alias} "
                          f"ON {alias}.sid = CAST({ref} AS VARCHAR)")
-            return f"coalesce({alias}.tid, CAST({ref} AS VARCHAR))"
+            return f"CASE WHEN {alias}.sid IS NULL THEN CAST({ref} AS VARCHAR) ELSE {alias}.tid END"
         if part.kind == "email":
             return f"nullif(lower(trim({ref})), '')"
         if part.kind == "url":
@@ -282,6 +283,9 @@ class _Matcher:
         out.unmatched_target = self._count("rem_t")
         out.unmatched_ids = [r[0] for r in self.con.execute(f"SELECT id FROM rem_s WHERE NOT deleted ORDER BY id LIMIT {SAMPLES}").fetchall()]
         out.deleted_ids = [r[0] for r in self.con.execute("SELECT id FROM rem_s WHERE deleted ORDER BY id").fetchall()]
+        # A soft-deleted record the target lacks maps to NULL: what pointed at it is expected empty there.
+        self.con.execute("INSERT INTO pairs SELECT ?, id, NULL FROM rem_s WHERE deleted", [name])
+        self.con.execute("INSERT INTO m.id_map SELECT ?, id, NULL, 'not carried', NULL FROM rem_s WHERE deleted", [name])
         tried = " or ".join(out.keys)
         for sid in out.unmatched_ids[:max(0, SAMPLES - len(out.samples))]:
             out.samples.append({"problem": "unmatched", "source_id": sid, "key": f"no target record by {tried}", "candidates": []})
