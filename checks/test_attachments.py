@@ -5,11 +5,13 @@ from __future__ import annotations
 import pytest
 
 from migrate.audit.evidence import Evidence
+from migrate.audit.passes import not_carried
 from migrate.audit.session import AuditSession
 
 pytestmark = pytest.mark.checklist("attachments")
 
 
+@pytest.mark.audit_objects("attachment")
 def test_attachment_files_are_identical(audit: AuditSession, evidence: Evidence) -> None:
     """Every attachment's bytes in the target have the sha256 of the source's."""
     if "attachment" not in audit.objects:
@@ -29,5 +31,8 @@ def test_attachment_files_are_identical(audit: AuditSession, evidence: Evidence)
         if there != digest:
             evidence.add(object="attachment", source_id=attachment_id, target_id=target_id, source=digest, target=there or "missing")
             bad += 1
+    reason = not_carried("attachment") if audit.journal is None and bad else None
+    if reason:
+        evidence.note(reason)
     evidence.set(observed=f"{len(source) - bad} of {len(source)} files identical", expected=f"{len(source)} of {len(source)}")
-    assert bad == 0, f"{bad} attachment files are missing or differ in the target"
+    assert bad == 0, f"{bad} attachment files are missing or differ in the target" + (f"; {reason}" if reason else "")

@@ -19,44 +19,65 @@ from migrate.audit.evidence import CheckResult, Evidence
 from migrate.audit.session import AuditInputs, AuditSession
 
 EVIDENCE_KEY = pytest.StashKey[Evidence]()
+PENDING_KEY = pytest.StashKey[str]()
 SESSION_NAME = "twenty-migrate-audit"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("twenty-migrate", "twenty-migrate audit")
-    group.addoption("--source", help="Source snapshot (.duckdb) of the migration.")
-    group.addoption("--target", help="Target snapshot (.duckdb), taken after the migration.")
+    group.addoption("--source", help="The source: a snapshot (.duckdb), a URL (key in TWENTY_SOURCE_API_KEY) or a folder of CSV exports.")
+    group.addoption("--target", help="The target after the migration: a snapshot, a URL (key in TWENTY_TARGET_API_KEY) or a folder of CSV exports.")
     group.addoption("--state", help="The apply journal (state.duckdb), to explain counts and map ids.")
     group.addoption("--report-dir", default="reports", help="Where audit.html and audit.json are written (default: reports).")
     group.addoption("--sign-off", help="signoff.toml confirming the manual items.")
-    group.addoption("--audit-config", help="audit.toml: per-check thresholds ([thresholds] check = N or {object = N}).")
+    group.addoption("--audit-config", help="audit.toml: per-check thresholds ([thresholds] check = N or {object = N}), "
+                    "matching keys ([match] opportunity = [\"name\", \"company\"]), final = true.")
+    group.addoption("--final", action="store_true", default=False,
+                    help="The import is complete: an object with no records in the target fails instead of being pending.")
+    group.addoption("--objects", help="Audit only these objects (comma-separated, e.g. company,person): what has been imported so far.")
+    group.addoption("--csv-schema", help="With a folder of CSV exports: the snapshot or schema.json that types it.")
+    group.addoption("--rate", type=float, default=90.0, help="Requests per minute when --source/--target is a URL (default 90).")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "checklist(area): the checklist area a check belongs to")
     config.addinivalue_line("markers", "manual: an item a person confirms in the sign-off file")
+    config.addinivalue_line("markers", "audit_objects(*names): the objects a check needs; pending until they are imported")
     source, target = config.getoption("--source", None), config.getoption("--target", None)
     if source is None and target is None:
         return
     if not source or not target:
         raise pytest.UsageError("The audit needs both --source and --target snapshots.")
-    for name, value in (("--source", source), ("--target", target), ("--state", config.getoption("--state"))):
+    for name, value in (("--state", config.getoption("--state")), ("--csv-schema", config.getoption("--csv-schema"))):
         if value is not None and not Path(value).exists():
             raise pytest.UsageError(f"{name} {value} does not exist; take it with `twenty-migrate snapshot` (or run apply for --state).")
     if hasattr(config, "workerinput"):
         return
+    from migrate.audit.inputs import resolve
+    from migrate.audit.passes import pass_options
+    from migrate.audit.report import new_run_dir
     from migrate.errors import MigrateError
 
-    inputs = AuditInputs(Path(source), Path(target), Path(config.getoption("--state")) if config.getoption("--state") else None,
-                         Path(config.getoption("--report-dir")),
-                         Path(config.getoption("--sign-off")) if config.getoption("--sign-off") else None,
-                         command=" ".join(shlex.quote(a) for a in ["pytest", *sys.argv[1:]]),
-                         config=Path(config.getoption("--audit-config")) if config.getoption("--audit-config") else None)
-    if inputs.sign_off is not None:
-        load_sign_off(inputs.sign_off)  # a malformed sign-off file is a usage error, before any check runs
+    option = config.getoption
+    report_dir = Path(option("--report-dir"))
+    audit_config = Path(option("--audit-config")) if option("--audit-config") else None
+    if option("--sign-off"):
+        load_sign_off(Path(option("--sign-off")))  # a malformed sign-off file is a usage error, before any check runs
+    run_dir, existed = None, report_dir.exists()
     try:
+        passes = pass_options(audit_config, final=bool(option("--final")), objects=option("--objects"))
+        run_dir = new_run_dir(report_dir)
+        source_path, target_path = resolve(source, target, run_dir, Path(option("--csv-schema")) if option("--csv-schema") else None,
+                                           rate=float(option("--rate")))
+        inputs = AuditInputs(source_path, target_path, Path(option("--state")) if option("--state") else None, report_dir,
+                             Path(option("--sign-off")) if option("--sign-off") else None,
+                             command=" ".join(shlex.quote(a) for a in ["pytest", *sys.argv[1:]]), config=audit_config,
+                             passes=passes, run_dir=run_dir)
         session = AuditSession(inputs)
     except MigrateError as exc:
+        for folder in (run_dir, None if existed else report_dir):  # a usage error leaves no report folder behind
+            if folder is not None and folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
         raise pytest.UsageError(str(exc)) from None
     config.pluginmanager.register(AuditPlugin(session), SESSION_NAME)
 
@@ -91,6 +112,9 @@ def load_sign_off(path: Path) -> dict[str, dict[str, str]]:
 def pytest_unconfigure(config: pytest.Config) -> None:
     plugin = config.pluginmanager.get_plugin(SESSION_NAME)
     if plugin is not None:
+        from migrate.audit.report import keep_junit
+
+        keep_junit(plugin.session, getattr(config.option, "xmlpath", None))
         plugin.session.close()
         config.pluginmanager.unregister(plugin)
 
@@ -124,6 +148,18 @@ class AuditPlugin:
             names = [n for n in self.session.objects if wanted is None or n in wanted]
             metafunc.parametrize("object_name", names, ids=names)
 
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        """An object not imported yet (or left out by --objects) is pending: its checks wait for a later pass."""
+        callspec = getattr(item, "callspec", None)
+        params = callspec.params if callspec is not None else {}
+        names = [str(params[k]) for k in ("object_name", "link") if k in params]
+        names += [str(n) for marker in item.iter_markers("audit_objects") for n in marker.args]
+        for name in names:
+            reason = self.session.pending(name)
+            if reason is not None:
+                item.stash[PENDING_KEY] = reason
+                pytest.skip(reason)
+
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[Any]) -> Generator[None, Any, None]:
         outcome = yield
@@ -135,8 +171,10 @@ class AuditPlugin:
             status = "xfailed" if hasattr(report, "wasxfail") else report.outcome
             if report.when == "setup" and report.outcome == "failed":
                 status = "error"
+            if status == "skipped" and PENDING_KEY in item.stash:
+                status = "pending"
             message = ""
-            if report.longrepr is not None and status in ("failed", "error", "skipped"):
+            if report.longrepr is not None and status in ("failed", "error", "skipped", "pending"):
                 message = report.longrepr[2] if isinstance(report.longrepr, tuple) else getattr(report.longrepr, "reprcrash", None) and report.longrepr.reprcrash.message or str(report.longrepr)[:2000]
             callspec = getattr(item, "callspec", None)
             self.session.results.append(CheckResult(

@@ -9,7 +9,9 @@ from typing import Any
 
 from migrate.apply.journal import Journal
 from migrate.audit.evidence import CheckResult
+from migrate.audit.passes import PENDING, PassOptions, not_compared
 from migrate.diff.compare import Differ, ObjectDiff
+from migrate.diff.matching import Matching, ObjectMatching, match_snapshots
 from migrate.snapshot.reader import Snapshot
 
 
@@ -50,6 +52,9 @@ class AuditInputs:
     sign_off: Path | None = None
     command: str = ""
     config: Path | None = None
+    passes: PassOptions = field(default_factory=PassOptions)
+    run_dir: Path | None = None
+    """`reports/<timestamp>/`: this run's own report folder (None: write into report_dir alone)."""
 
 
 @dataclass
@@ -62,6 +67,8 @@ class AuditSession:
     _differ: Differ | None = None
     _diffs: dict[str, ObjectDiff] = field(default_factory=dict)
     _journal: Journal | None = None
+    _matching: Matching | None = None
+    _has_records: dict[str, bool] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         import shutil
@@ -78,7 +85,13 @@ class AuditSession:
         self.source_objects = {o.name_singular: o for o in self.source.objects()}
         self.target_objects = {o.name_singular: o for o in self.target.objects()}
         migrated = {r[0] for r in self.source.con.execute("SELECT name_singular FROM objects WHERE snapshotted").fetchall()}
-        self.objects = sorted(migrated)
+        self.migrated = sorted(migrated)
+        wanted = self.inputs.passes.objects
+        if wanted is not None and (unknown := sorted(set(wanted) - migrated)):
+            from migrate.errors import InputError
+
+            raise InputError(f"--objects: the source has no records of {', '.join(unknown)}; objects: {', '.join(self.migrated)}.")
+        self.objects = [n for n in self.migrated if wanted is None or n in wanted]
 
     def mismatches(self, name: str, columns: set[str], evidence: Any) -> dict[str, int]:
         """Per column of `columns`, the records whose value differs from the source's (conflicting
@@ -105,13 +118,61 @@ class AuditSession:
     @property
     def differ(self) -> Differ:
         if self._differ is None:
-            self._differ = Differ(self.inputs.source, self.inputs.target, self.state_copy)
+            # Without a journal, the matching's journal-shaped id and member maps stand in for it.
+            self._differ = Differ(self.inputs.source, self.inputs.target, self.state_copy or self.matching.path,  # type: ignore[union-attr]
+                                  ignore=tuple(self.not_compared))
         return self._differ
+
+    @property
+    def not_compared(self) -> dict[str, str]:
+        """Fields the diff leaves out here, with why (the report lists them)."""
+        recreated = self._matching is not None and any(m.matched > m.by.get("id", 0) for m in self._matching.objects.values())
+        return not_compared(self.source, self.target, self.inputs.state is not None, recreated)
 
     def diff(self, name: str) -> ObjectDiff:
         if name not in self._diffs:
             self._diffs[name] = self.differ.diff_object(name)
         return self._diffs[name]
+
+    @property
+    def matching(self) -> Matching | None:
+        """How records were matched without a journal (id, unique keys, the config's keys); None with one."""
+        if self.state_copy is None and self._matching is None:
+            import shutil
+            import tempfile
+
+            folder = Path(tempfile.mkdtemp(prefix="twenty-audit-match-"))
+            try:
+                self._matching = match_snapshots(self.inputs.source, self.inputs.target, folder / "matching.duckdb", self.inputs.passes.match)
+            except BaseException:
+                shutil.rmtree(folder, ignore_errors=True)
+                raise
+        return self._matching
+
+    def matching_of(self, name: str) -> ObjectMatching | None:
+        return self.matching.objects.get(name) if self.matching is not None else None
+
+    def pending(self, name: str) -> str | None:
+        """Why an object's checks wait for a later pass (a reason starting with "pending: "), or None."""
+        if name in self.migrated and name not in self.objects:
+            return f"{PENDING}{name} is not in this pass (--objects {','.join(self.inputs.passes.objects or ())})"
+        if self.inputs.passes.final or self._imported(name):
+            return None
+        return f"{PENDING}the target has no {name} records yet; checked once imported, or as missing with --final"
+
+    def _imported(self, name: str) -> bool:
+        if name not in self._has_records:
+            present = self.target.con.execute("SELECT count(*) FROM objects WHERE snapshotted AND name_singular = ?", [name]).fetchone()[0]
+            self._has_records[name] = bool(present and self.target.con.execute(f'SELECT count(*) FROM records."{name}"').fetchone()[0])
+        return self._has_records[name]
+
+    def excused(self, name: str) -> set[str]:
+        """Source ids not expected in the target: the journal's rejects; without a journal, soft-deleted
+        records left unmatched (the UI's export leaves them out)."""
+        if self.journal is not None:
+            return self.journal.rejected(name)
+        found = self.matching_of(name)
+        return set(found.deleted_ids) if found is not None else set()
 
     @property
     def journal(self) -> Journal | None:
@@ -147,3 +208,5 @@ class AuditSession:
                 resource.close()
         if self.state_copy is not None:  # the journal's copies go with the audit
             shutil.rmtree(self.state_copy.parent, ignore_errors=True)
+        if self._matching is not None:
+            shutil.rmtree(self._matching.path.parent, ignore_errors=True)

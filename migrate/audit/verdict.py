@@ -1,6 +1,6 @@
 """The verdict: FAIL if a check failed or errored; PASS WITH WARNINGS if a check is not proven
-(skipped, xfailed), passed only thanks to a threshold, or a manual item awaits its sign-off;
-PASS otherwise."""
+(skipped, xfailed, pending: its object is not imported yet), passed only thanks to a threshold, or a
+manual item awaits its sign-off; PASS otherwise."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def verdict_of(results: Iterable[CheckResult], tolerated: Iterable[str] = ()) ->
     counts = Counter(r.outcome for r in results)
     if counts["failed"] or counts["error"]:
         label = "FAIL"
-    elif counts["skipped"] or counts["xfailed"] or counts["xpassed"] or list(tolerated):
+    elif counts["skipped"] or counts["pending"] or counts["xfailed"] or counts["xpassed"] or list(tolerated):
         label = "PASS WITH WARNINGS"
     else:
         label = "PASS"

@@ -54,8 +54,10 @@ def _quote(name: str) -> str:
 class Differ:
     """Compares a source and a target snapshot (and, optionally, the journal of the migration)."""
 
-    def __init__(self, source: Path, target: Path, state: Path | None = None) -> None:
+    def __init__(self, source: Path, target: Path, state: Path | None = None, ignore: tuple[str, ...] = ()) -> None:
+        """`ignore`: more fields or columns left out (what one side cannot hold, e.g. `position` of a CSV export)."""
         self.paths = {"s": Path(source), "t": Path(target)}
+        self.ignore = ignore
         with Snapshot(self.paths["s"]) as s, Snapshot(self.paths["t"]) as t:
             self.source_objects = {o.name_singular: o for o in s.objects()}
             self.target_objects = {o.name_singular: o for o in t.objects()}
@@ -103,7 +105,8 @@ class Differ:
         (each lookup table is unique on its key, so a join gives what a scalar subquery would),
         not through correlated subqueries: DuckDB runs them as one hash join each."""
         ref = f"r.{_quote(column.name)}"
-        if column.field in IGNORED or column.name.startswith(("updatedBy_", "createdBy_context")):
+        if column.field in IGNORED or column.field in self.ignore or column.name in self.ignore \
+                or column.name.startswith(("updatedBy_", "createdBy_context")):
             return None
         if meta is not None and meta.type == "FILES":
             return None
@@ -117,7 +120,8 @@ class Differ:
             if side == "s":
                 alias = f"j{len(joins)}"
                 joins.append(f"LEFT JOIN any_map {alias} ON {alias}.source_id = CAST({ref} AS VARCHAR)")
-                return f"coalesce({alias}.target_id, CAST({ref} AS VARCHAR))"
+                # A parent the map sends to NULL is one the target cannot hold (soft-deleted, not carried): expected empty.
+                return f"CASE WHEN {alias}.source_id IS NULL THEN CAST({ref} AS VARCHAR) ELSE {alias}.target_id END"
             return f"CAST({ref} AS VARCHAR)"
         sql_type = column.sql_type
         if sql_type == "TIMESTAMP":
