@@ -110,13 +110,19 @@ class ViewMigrator:
         todo: list[tuple[str, dict[str, Any], str | None]] = [("view_filter_groups", g, None) for g in sorted(groups, key=lambda g: self._depth(g, groups))
                                                               if self.map.get("view_filter_groups", g["id"]) is None]
         entries: list[tuple[str, str, str, bool]] = []
+        adopted: list[tuple[str, str]] = []
         for table in ("view_filters", "view_sorts", "view_groups", "view_fields"):
             for child in (c for c in self.children[table] if c["view_id"] == view["id"] and self.map.get(table, c["id"]) is None):
                 field_id = self.remap.field(child["object"], child["field"])
                 if field_id is None:
                     self.manual("view", label, f"its {WHAT[table]} on {child['object']}.{child['field']} was left out: the target has no such field")
                 elif table == "view_fields" and field_id in existing_fields:
-                    entry = await self._update_column(child, existing_fields[field_id], target_id, field_id, label)
+                    row = existing_fields[field_id]
+                    if str(row.get("id")) == self.map.planned_if_any(table, child["id"]):  # made by a killed run: ours
+                        entries.append((table, child["id"], str(row["id"]), True))
+                        adopted.append((table, child["id"]))
+                        continue
+                    entry = await self._update_column(child, row, target_id, field_id, label)
                     entries += [entry] if entry else []
                 else:
                     todo.append((table, child, field_id))
@@ -127,7 +133,7 @@ class ViewMigrator:
             for table in {t for t, _, _ in todo}:
                 present[table] = {str(r.get("id")) for r in await config_api.list_view_children(self.client, table, target_id)}
         group_ids = {g["id"]: self.map.get("view_filter_groups", g["id"]) or planned.get(("view_filter_groups", g["id"])) for g in groups}
-        done: list[tuple[str, str]] = []
+        done: list[tuple[str, str]] = list(adopted)
         for table, child, field_id in todo:
             new_id = planned[(table, child["id"])]
             done.append((table, child["id"]))
