@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from migrate.apply.journal import Journal
+import duckdb
+
 from migrate.audit.evidence import CheckResult
 from migrate.diff.compare import Differ, ObjectDiff
+from migrate.errors import InputError, SnapshotError
 from migrate.snapshot.reader import Snapshot
 
 
 def load_thresholds(path: Path) -> dict[str, Any]:
     """`audit.toml`: `[thresholds]` with `check_name = N` or `check_name = {object = N, default = N}`."""
     import tomllib
-
-    from migrate.errors import InputError
 
     try:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
@@ -34,11 +36,89 @@ def load_thresholds(path: Path) -> dict[str, Any]:
 
 
 def file_digest(path: Path) -> str:
-    digest = hashlib.sha256()
     with Path(path).open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+class Digests:
+    """The sha256 of the snapshot files, computed in a thread from the session's start: hashlib
+    releases the GIL, so hashing ~90 MB a file overlaps the diff instead of following it."""
+
+    def __init__(self, paths: dict[str, Path]) -> None:
+        self._values: dict[str, str] = {}
+        self._errors: dict[str, OSError] = {}
+        self._thread = threading.Thread(target=self._run, args=(paths,), name="audit-sha256", daemon=True)
+        self._thread.start()
+
+    def _run(self, paths: dict[str, Path]) -> None:
+        for name, path in paths.items():
+            try:
+                self._values[name] = file_digest(path)
+            except OSError as exc:
+                self._errors[name] = exc
+
+    def get(self, name: str) -> str:
+        self._thread.join()
+        if name in self._errors:
+            raise self._errors[name]
+        return self._values[name]
+
+
+class JournalReader:
+    """The apply journal, read-only: `rejected`, `mapped` and `con` as the checks use them.
+
+    Opened in place with DuckDB's read-only mode, which never writes the file (a journal left with
+    a WAL by a killed run is read with it, as `apply` would). Only when the file is locked, by an
+    `apply` still running, is it read from a copy, so that an audit never blocks a migration."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.copy: Path | None = None
+        try:
+            self.con = duckdb.connect(str(self.path), read_only=True)
+        except duckdb.IOException:
+            self.copy = _copy_journal(self.path)
+            self.con = duckdb.connect(str(self.copy), read_only=True)
+        except duckdb.Error as exc:
+            raise InputError(f"Cannot read the journal {self.path}: {exc}", path=str(self.path)) from None
+        self._rejected: dict[tuple[str, str], set[str]] = {}
+
+    @property
+    def readable_path(self) -> Path:
+        """The file to ATTACH next to this reader: the journal itself, or its copy."""
+        return self.copy or self.path
+
+    def rejected(self, obj: str, phase: str = "create") -> set[str]:
+        if (obj, phase) not in self._rejected:
+            rows = self.con.execute("SELECT source_id FROM rejects WHERE object = ? AND phase = ?", [obj, phase]).fetchall()
+            self._rejected[(obj, phase)] = {r[0] for r in rows}
+        return set(self._rejected[(obj, phase)])
+
+    def mapped(self, obj: str, source_ids: Sequence[str]) -> dict[str, str]:
+        if not source_ids:
+            return {}
+        rows = self.con.execute("SELECT source_id, target_id FROM id_map WHERE object = ? AND source_id IN (SELECT unnest(?::VARCHAR[]))",
+                                [obj, list(source_ids)]).fetchall()
+        return dict(rows)
+
+    def close(self) -> None:
+        self.con.close()
+        if self.copy is not None:
+            import shutil
+
+            shutil.rmtree(self.copy.parent, ignore_errors=True)
+
+
+def _copy_journal(path: Path) -> Path:
+    import shutil
+    import tempfile
+
+    copy = Path(tempfile.mkdtemp(prefix="twenty-audit-")) / "state.duckdb"
+    shutil.copyfile(path, copy)
+    wal = path.with_name(path.name + ".wal")
+    if wal.exists():
+        shutil.copyfile(wal, copy.with_name(copy.name + ".wal"))
+    return copy
 
 
 @dataclass(slots=True)
@@ -61,24 +141,19 @@ class AuditSession:
     tolerated: list[str] = field(default_factory=list)
     _differ: Differ | None = None
     _diffs: dict[str, ObjectDiff] = field(default_factory=dict)
-    _journal: Journal | None = None
+    _journal: JournalReader | None = None
 
     def __post_init__(self) -> None:
-        import shutil
-        import tempfile
-
         self.thresholds = load_thresholds(self.inputs.config) if self.inputs.config else {}
-        # The journal is read from a copy: an audit never locks or changes a migration's state.
-        self.state_copy: Path | None = None
-        if self.inputs.state is not None:
-            self.state_copy = Path(tempfile.mkdtemp(prefix="twenty-audit-")) / "state.duckdb"
-            shutil.copyfile(self.inputs.state, self.state_copy)
+        self.digests = Digests({"source": self.inputs.source, "target": self.inputs.target})
+        self._journal = JournalReader(self.inputs.state) if self.inputs.state is not None else None
         self.source = Snapshot(self.inputs.source)
         self.target = Snapshot(self.inputs.target)
         self.source_objects = {o.name_singular: o for o in self.source.objects()}
         self.target_objects = {o.name_singular: o for o in self.target.objects()}
         migrated = {r[0] for r in self.source.con.execute("SELECT name_singular FROM objects WHERE snapshotted").fetchall()}
         self.objects = sorted(migrated)
+        self._dangling: dict[str, tuple[int, list[tuple[str, str, str, str]]]] | None = None
 
     def mismatches(self, name: str, columns: set[str], evidence: Any) -> dict[str, int]:
         """Per column of `columns`, the records whose value differs from the source's (conflicting
@@ -105,27 +180,33 @@ class AuditSession:
     @property
     def differ(self) -> Differ:
         if self._differ is None:
-            self._differ = Differ(self.inputs.source, self.inputs.target, self.state_copy)
+            self._differ = Differ(self.inputs.source, self.inputs.target, self._journal.readable_path if self._journal else None)
         return self._differ
 
     def diff(self, name: str) -> ObjectDiff:
+        """An object's diff. The first call diffs every compared object at once, side by side
+        (`Differ.diff_all`): every check of the run reads them."""
+        if not self._diffs:
+            self._diffs.update(self.differ.diff_all())
         if name not in self._diffs:
             self._diffs[name] = self.differ.diff_object(name)
         return self._diffs[name]
 
     @property
-    def journal(self) -> Journal | None:
-        """The apply journal, opened on a copy so an audit never locks or changes it."""
-        if self.state_copy is None:
-            return None
-        if self._journal is None:
-            import shutil
-
-            # DuckDB attaches one file once per process: the diff holds `state_copy`, this a second copy.
-            second = self.state_copy.with_name("journal.duckdb")
-            shutil.copyfile(self.state_copy, second)
-            self._journal = Journal(second)
+    def journal(self) -> JournalReader | None:
+        """The apply journal, read-only (see JournalReader)."""
         return self._journal
+
+    def dangling(self, name: str) -> tuple[int, list[tuple[str, str, str, str]]]:
+        """References of the target's `name` records to records the target lacks: their number,
+        and up to 25 per column as (column, object pointed at, record id, value), by record id.
+        The first call finds them for every object in one query (one anti-join of every
+        reference against every referenced id) instead of one NOT IN per column."""
+        if self._dangling is None:
+            self._dangling = find_dangling(self.target, self.target_objects)
+        if name not in self._dangling:
+            raise SnapshotError(f"The target snapshot {self.inputs.target} holds no records of {name}; take it again.")
+        return self._dangling[name]
 
     def metadata(self) -> dict[str, Any]:
         from migrate import __version__
@@ -133,17 +214,56 @@ class AuditSession:
         return {
             "source": {k: str(v) if v is not None else None for k, v in self.source.info.items()},
             "target": {k: str(v) if v is not None else None for k, v in self.target.info.items()},
-            "source_file": str(self.inputs.source), "source_sha256": file_digest(self.inputs.source),
-            "target_file": str(self.inputs.target), "target_sha256": file_digest(self.inputs.target),
+            "source_file": str(self.inputs.source), "source_sha256": self.digests.get("source"),
+            "target_file": str(self.inputs.target), "target_sha256": self.digests.get("target"),
             "journal": str(self.inputs.state) if self.inputs.state else None,
             "tool_version": __version__, "command": self.inputs.command,
         }
 
     def close(self) -> None:
-        import shutil
-
         for resource in (self.source, self.target, self._differ, self._journal):
             if resource is not None:
                 resource.close()
-        if self.state_copy is not None:  # the journal's copies go with the audit
-            shutil.rmtree(self.state_copy.parent, ignore_errors=True)
+
+
+MEMBER_OBJECT = "workspaceMember"
+DANGLING_LISTED = 25
+
+
+def find_dangling(target: Snapshot, objects: dict[str, Any]) -> dict[str, tuple[int, list[tuple[str, str, str, str]]]]:
+    """Per object of the target snapshot: its dangling references (see AuditSession.dangling)."""
+    snapshotted = {r[0] for r in target.con.execute("SELECT name_singular FROM objects WHERE snapshotted").fetchall()}
+    parents: dict[str, int] = {}
+    refs = []
+    for name in sorted(snapshotted & set(objects)):
+        for order, f in enumerate(objects[name].fields):
+            if not f.join_column or f.target_object is None or (f.target_object != MEMBER_OBJECT and f.target_object not in snapshotted):
+                continue
+            number = parents.setdefault(f.target_object, len(parents))
+            refs.append(f"SELECT {_text(name)} AS object, {order} AS ord, {_text(f.join_column)} AS col, {number} AS parent, id, "
+                        f"{_ident(f.join_column)} AS value FROM records.{_ident(name)} WHERE {_ident(f.join_column)} IS NOT NULL")
+    out: dict[str, tuple[int, list[tuple[str, str, str, str]]]] = {name: (0, []) for name in snapshotted & set(objects)}
+    if not refs:
+        return out
+    ids = [f"SELECT {n} AS parent, id FROM {'members' if p == MEMBER_OBJECT else 'records.' + _ident(p)}" for p, n in parents.items()]
+    names = {n: p for p, n in parents.items()}
+    rows = target.con.execute(f"""
+        WITH bad AS (SELECT r.* FROM ({' UNION ALL '.join(refs)}) r ANTI JOIN ({' UNION ALL '.join(ids)}) p
+                     ON p.parent = r.parent AND p.id = r.value),
+             ranked AS (SELECT *, row_number() OVER (PARTITION BY object, ord ORDER BY id) AS n, count(*) OVER (PARTITION BY object) AS total
+                        FROM bad)
+        SELECT object, col, parent, CAST(id AS VARCHAR), CAST(value AS VARCHAR), total FROM ranked WHERE n <= {DANGLING_LISTED}
+        ORDER BY object, ord, id""").fetchall()
+    for obj, col, parent, record_id, value, total in rows:
+        if not out[obj][1]:
+            out[obj] = (total, [])
+        out[obj][1].append((col, names[parent], record_id, value))
+    return out
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"

@@ -17,6 +17,8 @@ Two passes per object, so that the cost of a million equal records is one scan o
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,6 +63,7 @@ class _Side:
     side: str
     lookups: dict[tuple[str, str], str] = field(default_factory=dict)
     joins: list[str] = field(default_factory=list)
+    maps: list[str | None] = field(default_factory=list)
 
     def from_clause(self, table: str) -> str:
         return f"{table} r {' '.join(self.joins)}"
@@ -90,38 +93,54 @@ class Differ:
         except duckdb.Error as exc:
             raise SnapshotError(f"Cannot open the snapshots for the diff: {exc}") from None
         self._maps: dict[str | None, str] = {}
+        self._made: set[str] = set()
+        self._lock = threading.Lock()
+        self._map_locks: dict[str, threading.Lock] = {}
         self._member_tables()
 
     def close(self) -> None:
         self.con.close()
 
     def _member_tables(self) -> None:
+        # Tables every cursor sees (the in-memory catalog), not TEMP ones, which are per cursor.
         for side in ("s", "t"):
-            self.con.execute(f"CREATE TEMP TABLE {side}_member AS SELECT id, lower(trim(email)) AS email FROM {side}.members")
+            self.con.execute(f"CREATE TABLE {side}_member AS SELECT id, lower(trim(email)) AS email FROM {side}.members")
         # A source member is expected to become the target member the plan mapped it to (a
         # fallback owner or an override is announced, not a difference); without a journal, the
         # member with the same e-mail.
         if self.has_journal:
-            self.con.execute("CREATE TEMP TABLE expected_member AS SELECT m.id, coalesce(lower(j.target_email), m.email) AS email "
+            self.con.execute("CREATE TABLE expected_member AS SELECT m.id, coalesce(lower(j.target_email), m.email) AS email "
                              "FROM s_member m LEFT JOIN j.member_map j ON j.source_id = CAST(m.id AS VARCHAR)")
         else:
-            self.con.execute("CREATE TEMP TABLE expected_member AS SELECT id, email FROM s_member")
+            self.con.execute("CREATE TABLE expected_member AS SELECT id, email FROM s_member")
 
     def id_map(self, obj: str | None) -> str:
-        """A temp table mapping the source ids of `obj` (of any object if None) to target ids, as
-        UUIDs, made on first use: each object's records and the relations pointing at it join it."""
-        if obj not in self._maps:
-            name = f"map_{len(self._maps)}"
-            if not self.has_journal:
-                self.con.execute(f"CREATE TEMP TABLE {name} (source_id UUID, target_id UUID)")
-            elif obj is None:
-                self.con.execute(f"CREATE TEMP TABLE {name} AS SELECT TRY_CAST(source_id AS UUID) AS source_id, "
-                                 "any_value(TRY_CAST(target_id AS UUID)) AS target_id FROM j.id_map GROUP BY ALL")
-            else:
-                self.con.execute(f"CREATE TEMP TABLE {name} AS SELECT TRY_CAST(source_id AS UUID) AS source_id, "
-                                 "TRY_CAST(target_id AS UUID) AS target_id FROM j.id_map WHERE object = $object", {"object": obj})
-            self._maps[obj] = name
-        return self._maps[obj]
+        """The table mapping the source ids of `obj` (of any object if None) to target ids, as
+        UUIDs: each object's records and the relations pointing at it join it. Named here, made by
+        `_make_maps` before the queries that join it run."""
+        with self._lock:
+            if obj not in self._maps:
+                self._maps[obj] = f"map_{len(self._maps)}"
+            return self._maps[obj]
+
+    def _make_map(self, obj: str | None, con: duckdb.DuckDBPyConnection) -> None:
+        name = self._maps[obj]
+        with self._lock:
+            lock = self._map_locks.setdefault(name, threading.Lock())
+        with lock:
+            if name not in self._made:
+                self._create_map(name, obj, con)
+                self._made.add(name)
+
+    def _create_map(self, name: str, obj: str | None, con: duckdb.DuckDBPyConnection) -> None:
+        if not self.has_journal:
+            con.execute(f"CREATE TABLE {name} (source_id UUID, target_id UUID)")
+        elif obj is None:
+            con.execute(f"CREATE TABLE {name} AS SELECT TRY_CAST(source_id AS UUID) AS source_id, "
+                        "any_value(TRY_CAST(target_id AS UUID)) AS target_id FROM j.id_map GROUP BY ALL")
+        else:
+            con.execute(f"CREATE TABLE {name} AS SELECT TRY_CAST(source_id AS UUID) AS source_id, "
+                        "TRY_CAST(target_id AS UUID) AS target_id FROM j.id_map WHERE object = $object", {"object": obj})
 
     def compared_objects(self) -> list[str]:
         return sorted(n for n in self.snapshotted if n in self.target_objects)
@@ -129,7 +148,11 @@ class Differ:
     # the queries -----------------------------------------------------------------------------
     def _lookup(self, side: _Side) -> Lookup:
         def lookup(kind: str, target_object: str | None, column: str) -> str:
-            table = ("expected_member" if side.side == "s" else "t_member") if kind == "member" else self.id_map(target_object)
+            if kind == "member":
+                table = "expected_member" if side.side == "s" else "t_member"
+            else:
+                table = self.id_map(target_object)
+                side.maps.append(target_object)
             key = "id" if kind == "member" else "source_id"
             alias = side.lookups.get((table, column))
             if alias is None:
@@ -155,10 +178,15 @@ class Differ:
                           expression("t", target_columns[column.name], t_meta, self._lookup(t_side))))
         return pairs, s_side, t_side, "createdBy_name" in target_columns
 
-    def diff_object(self, name: str) -> ObjectDiff:
+    def diff_object(self, name: str, con: duckdb.DuckDBPyConnection | None = None) -> ObjectDiff:
+        """One object's diff; `con` is a cursor of this Differ's connection (diff_all runs
+        objects side by side, each on its own cursor, since TEMP tables belong to a cursor)."""
+        con = con or self.con
         pairs, s_side, t_side, has_named = self._pairs(name)
         table = f"records.{quote(name)}"
         key_map = self.id_map(name)
+        for obj in [name, *s_side.maps]:
+            self._make_map(obj, con)
         named = "(r.\"createdBy_name\" IS NOT NULL AND r.\"createdBy_name\" <> '')" if has_named else "true"
         core = [p for p in pairs if not p[0].startswith(CREATED_BY)]
         created = [p for p in pairs if p[0].startswith(CREATED_BY)]
@@ -170,10 +198,10 @@ class Differ:
         # Pass 1, over every record: the target reduced to narrow rows (key, deleted, hashes), the
         # source normalised and hashed as it streams through one FULL OUTER JOIN against them;
         # the source's values of the candidates are kept, so pass 2 reads only the target again.
-        self.con.execute(f"""CREATE OR REPLACE TEMP TABLE diff_target AS
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE diff_target AS
             SELECT r.id AS k, r."deletedAt" IS NOT NULL AS deleted, {digest(core, 2)} AS h, {digest(created, 2)} AS hc
             FROM {t_side.from_clause('t.' + table)}""")
-        self.con.execute(f"""CREATE OR REPLACE TEMP TABLE diff_pass1 AS
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE diff_pass1 AS
             WITH src AS (SELECT coalesce(k.target_id, r.id) AS k, r.id AS sid, r."deletedAt" IS NOT NULL AS s_deleted, {named} AS named,
                                 {digest(core, 1)} AS h, {digest(created, 1)} AS hc{src_cols}
                          FROM {s_side.from_clause('s.' + table)} LEFT JOIN {key_map} k ON k.source_id = r.id)
@@ -184,13 +212,13 @@ class Differ:
                    list(s) FILTER (WHERE s.k IS NOT NULL AND t.k IS NOT NULL
                        AND (s.s_deleted <> t.deleted OR s.h <> t.h OR (s.named AND s.hc <> t.hc))) AS candidates
             FROM src s FULL OUTER JOIN diff_target t ON s.k = t.k""")
-        row = self.con.execute("SELECT only_source, only_target, both_sides, source_ids, target_ids, len(candidates) FROM diff_pass1").fetchone()
+        row = con.execute("SELECT only_source, only_target, both_sides, source_ids, target_ids, len(candidates) FROM diff_pass1").fetchone()
         assert row is not None
         only_source, only_target, both, source_ids, target_ids, candidates = row
         out = ObjectDiff(name)
         out.only_source = [str(i) for i in source_ids or []]
         out.only_target = [str(i) for i in target_ids or []]
-        changed, detail = self._changed(name, pairs, t_side) if candidates else (0, {})
+        changed, detail = self._changed(con, name, pairs, t_side) if candidates else (0, {})
         counts = {"matched": both - changed, "changed": changed, "only_source": only_source, "only_target": only_target}
         out.status = {status: n for status, n in counts.items() if n}
         matched = counts["matched"]
@@ -202,26 +230,26 @@ class Differ:
                 out.samples.append({"field": col, "source_id": source_id, "target_id": key, "source": sv, "target": tv})
         return out
 
-    def _changed(self, name: str, pairs: list[tuple[str, str, str]], t_side: _Side) -> tuple[int, dict[str, tuple[Any, ...]]]:
+    def _changed(self, con: duckdb.DuckDBPyConnection, name: str, pairs: list[tuple[str, str, str]], t_side: _Side) -> tuple[int, dict[str, tuple[Any, ...]]]:
         """Pass 2, over the candidates of pass 1 only: the target's values read again for them,
         which candidates really differ (exactly, field by field), and per differing field its
         counts and first samples by source id."""
         table = f"records.{quote(name)}"
-        self.con.execute("CREATE OR REPLACE TEMP TABLE diff_candidates AS SELECT unnest(candidates, recursive := true) FROM diff_pass1")
+        con.execute("CREATE OR REPLACE TEMP TABLE diff_candidates AS SELECT unnest(candidates, recursive := true) FROM diff_pass1")
         tgt_cols = "".join(f", {expr} AS {quote('t_' + col)}" for col, _, expr in pairs)
         guards = {col: " AND named" if col.startswith(CREATED_BY) else "" for col, _, _ in pairs}
         differs = {col: f"{quote('s_' + col)} IS DISTINCT FROM {quote('t_' + col)}{guards[col]}" for col, _, _ in pairs}
         changed = " OR ".join(["s_deleted <> t_deleted", *(f"({d})" for d in differs.values())])
-        self.con.execute(f"""CREATE OR REPLACE TEMP TABLE diff_changed AS
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE diff_changed AS
             WITH tgt AS (SELECT r.id AS k, r."deletedAt" IS NOT NULL AS t_deleted{tgt_cols}
                          FROM {t_side.from_clause(f'(SELECT * FROM t.{table} WHERE id IN (SELECT k FROM diff_candidates))')})
             SELECT CAST(c.sid AS VARCHAR) AS source_id, CAST(c.k AS VARCHAR) AS sk, c.* EXCLUDE (sid, k, h, hc), tgt.* EXCLUDE (k)
             FROM diff_candidates c JOIN tgt USING (k)
             WHERE {changed}""")
-        count = self.con.execute("SELECT count(*) FROM diff_changed").fetchone()[0]  # type: ignore[index]
+        count = con.execute("SELECT count(*) FROM diff_changed").fetchone()[0]  # type: ignore[index]
         if not count:
             return 0, {}
-        flags = self.con.execute(f"SELECT {', '.join(f'bool_or({differs[col]})' for col, _, _ in pairs)} FROM diff_changed").fetchone()
+        flags = con.execute(f"SELECT {', '.join(f'bool_or({differs[col]})' for col, _, _ in pairs)} FROM diff_changed").fetchone()
         assert flags is not None
         differing = [col for (col, _, _), flag in zip(pairs, flags, strict=True) if flag]
         aggregates = []
@@ -234,12 +262,35 @@ class Differ:
                 f"count(*) FILTER (WHERE {sc} IS NOT NULL AND {tc} IS NOT NULL AND {sc} <> {tc}{guard})",
                 (f"min_by([source_id, sk, CAST({sc} AS VARCHAR), CAST({tc} AS VARCHAR)], source_id, {SAMPLES_PER_FIELD}) "
                  f"FILTER (WHERE {differs[col]})")]
-        counts = self.con.execute(f"SELECT {', '.join(aggregates)} FROM diff_changed").fetchone() if differing else ()
+        counts = con.execute(f"SELECT {', '.join(aggregates)} FROM diff_changed").fetchone() if differing else ()
         assert counts is not None
         return count, {col: counts[5 * n:5 * n + 5] for n, col in enumerate(differing)}
 
-    def diff_all(self) -> dict[str, ObjectDiff]:
-        return {name: self.diff_object(name) for name in self.compared_objects()}
+    def diff_all(self, workers: int | None = None) -> dict[str, ObjectDiff]:
+        """Every compared object, `workers` at a time (default: DuckDB's threads), biggest first.
+        Most objects fit in one row group (122 880 rows), which one DuckDB thread scans: running
+        objects side by side is what keeps every core busy."""
+        names = self.compared_objects()
+        if workers is None:
+            workers = int(self.con.execute("SELECT current_setting('threads')").fetchone()[0])  # type: ignore[index]
+        if workers <= 1 or len(names) <= 1:
+            return {name: self.diff_object(name) for name in names}
+        sizes = dict(zip(names, self._sizes(names), strict=True))
+        local = threading.local()
+
+        def run(name: str) -> ObjectDiff:
+            if not hasattr(local, "con"):
+                local.con = self.con.cursor()
+            return self.diff_object(name, local.con)
+
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            done = dict(zip(sorted(names, key=lambda n: -sizes[n]), pool.map(run, sorted(names, key=lambda n: -sizes[n])), strict=True))
+        return {name: done[name] for name in names}
+
+    def _sizes(self, names: list[str]) -> list[int]:
+        """Records of each object, source and target (the tables' own counts: no scan)."""
+        return [sum(self.con.execute(f"SELECT count(*) FROM {side}.records.{quote(n)}").fetchone()[0] for side in "st")  # type: ignore[index]
+                for n in names]
 
 
 def _literal(path: Path) -> str:
