@@ -154,6 +154,31 @@ class AuditSession:
         migrated = {r[0] for r in self.source.con.execute("SELECT name_singular FROM objects WHERE snapshotted").fetchall()}
         self.objects = sorted(migrated)
         self._dangling: dict[str, tuple[int, list[tuple[str, str, str, str]]]] | None = None
+        self._prefetch: threading.Thread | None = None
+
+    def prefetch(self) -> None:
+        """Start, in a thread, what most checks read: the diff of every object, then the dangling
+        references. DuckDB releases the GIL, so pytest runs the checks that need neither (data
+        model, configuration, members) meanwhile; `diff` and `dangling` wait for it. An error is
+        left for the first check that asks, which meets it again and reports it."""
+        if self._prefetch is None:
+            self._prefetch = threading.Thread(target=self._prefetch_all, name="audit-prefetch", daemon=True)
+            self._prefetch.start()
+
+    def _prefetch_all(self) -> None:
+        try:
+            self._diffs.update(self.differ.diff_all())
+            cursor = self.target.con.cursor()  # a connection of its own: the checks use `target.con` meanwhile
+            try:
+                self._dangling = find_dangling(cursor, self.target_objects)
+            finally:
+                cursor.close()
+        except Exception:  # noqa: BLE001, S110 - surfaced by the check that needs the result (see prefetch)
+            pass
+
+    def _wait(self) -> None:
+        if self._prefetch is not None:
+            self._prefetch.join()
 
     def mismatches(self, name: str, columns: set[str], evidence: Any) -> dict[str, int]:
         """Per column of `columns`, the records whose value differs from the source's (conflicting
@@ -186,6 +211,7 @@ class AuditSession:
     def diff(self, name: str) -> ObjectDiff:
         """An object's diff. The first call diffs every compared object at once, side by side
         (`Differ.diff_all`): every check of the run reads them."""
+        self._wait()
         if not self._diffs:
             self._diffs.update(self.differ.diff_all())
         if name not in self._diffs:
@@ -202,8 +228,9 @@ class AuditSession:
         and up to 25 per column as (column, object pointed at, record id, value), by record id.
         The first call finds them for every object in one query (one anti-join of every
         reference against every referenced id) instead of one NOT IN per column."""
+        self._wait()
         if self._dangling is None:
-            self._dangling = find_dangling(self.target, self.target_objects)
+            self._dangling = find_dangling(self.target.con, self.target_objects)
         if name not in self._dangling:
             raise SnapshotError(f"The target snapshot {self.inputs.target} holds no records of {name}; take it again.")
         return self._dangling[name]
@@ -221,6 +248,7 @@ class AuditSession:
         }
 
     def close(self) -> None:
+        self._wait()
         for resource in (self.source, self.target, self._differ, self._journal):
             if resource is not None:
                 resource.close()
@@ -230,9 +258,10 @@ MEMBER_OBJECT = "workspaceMember"
 DANGLING_LISTED = 25
 
 
-def find_dangling(target: Snapshot, objects: dict[str, Any]) -> dict[str, tuple[int, list[tuple[str, str, str, str]]]]:
-    """Per object of the target snapshot: its dangling references (see AuditSession.dangling)."""
-    snapshotted = {r[0] for r in target.con.execute("SELECT name_singular FROM objects WHERE snapshotted").fetchall()}
+def find_dangling(target: duckdb.DuckDBPyConnection, objects: dict[str, Any]) -> dict[str, tuple[int, list[tuple[str, str, str, str]]]]:
+    """Per object of the target snapshot (`target`, a connection to it): its dangling references
+    (see AuditSession.dangling)."""
+    snapshotted = {r[0] for r in target.execute("SELECT name_singular FROM objects WHERE snapshotted").fetchall()}
     parents: dict[str, int] = {}
     refs = []
     for name in sorted(snapshotted & set(objects)):
@@ -247,7 +276,7 @@ def find_dangling(target: Snapshot, objects: dict[str, Any]) -> dict[str, tuple[
         return out
     ids = [f"SELECT {n} AS parent, id FROM {'members' if p == MEMBER_OBJECT else 'records.' + _ident(p)}" for p, n in parents.items()]
     names = {n: p for p, n in parents.items()}
-    rows = target.con.execute(f"""
+    rows = target.execute(f"""
         WITH bad AS (SELECT r.* FROM ({' UNION ALL '.join(refs)}) r ANTI JOIN ({' UNION ALL '.join(ids)}) p
                      ON p.parent = r.parent AND p.id = r.value),
              ranked AS (SELECT *, row_number() OVER (PARTITION BY object, ord ORDER BY id) AS n, count(*) OVER (PARTITION BY object) AS total
