@@ -132,7 +132,7 @@ class AuditInputs:
     config: Path | None = None
 
 
-@dataclass
+@dataclass(repr=False)
 class AuditSession:
     """Opened once per `pytest checks/` run; checks read it through fixtures."""
 
@@ -155,6 +155,11 @@ class AuditSession:
         self.objects = sorted(migrated)
         self._dangling: dict[str, tuple[int, list[tuple[str, str, str, str]]]] | None = None
         self._prefetch: threading.Thread | None = None
+
+    def __repr__(self) -> str:
+        # Short: pytest shows a failed check's arguments, and the whole session (every result,
+        # every diff) would cost more to print than the check did to run.
+        return f"AuditSession(source={str(self.inputs.source)!r}, target={str(self.inputs.target)!r}, state={self.inputs.state and str(self.inputs.state)!r})"
 
     def prefetch(self) -> None:
         """Start, in a thread, what most checks read: the diff of every object, then the dangling
