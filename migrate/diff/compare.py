@@ -5,14 +5,16 @@ target id), else the source id itself. Both sides are normalised the same way be
 compared (`normalise.py`). Records whose creator had no name are not compared on `createdBy`,
 as the plan announces.
 
-Two passes per object, so that the cost of a million equal records is one scan of each side:
-1. each side is scanned once and reduced to its key, its deleted flag and a 64-bit hash of its
-   normalised values; the two narrow sides are FULL OUTER JOINed on the key, which yields the
-   statuses, the ids only on one side, and the *candidates*: records whose hashes differ.
-2. only the candidates are read again, normalised field by field and compared exactly (IS
-   DISTINCT FROM): a candidate with every field equal is matched after all, so a hash never
-   makes a record differ. It could only hide a difference if two different rows hashed alike
-   (probability 2^-64 a record).
+Two passes per object, so that the cost of a million equal records is about one scan of each side:
+1. the target is reduced to narrow rows (key, deleted flag, 64-bit hashes of its normalised
+   values); the source is normalised and hashed as it streams through one FULL OUTER JOIN
+   against them. That join yields the statuses, the ids only on one side, and the *candidates*:
+   records whose hashes differ, of which the source's normalised values are kept;
+2. only the candidates' target records are read again, normalised, and compared with the
+   source's exactly (IS DISTINCT FROM), field by field: a candidate with every field equal is
+   matched after all, so a hash never makes a record differ. It could only hide a difference
+   if two different rows hashed alike (probability 2^-64 a record).
+`diff_all` runs objects side by side, each on its own cursor.
 """
 
 from __future__ import annotations
@@ -267,15 +269,18 @@ class Differ:
         return count, {col: counts[5 * n:5 * n + 5] for n, col in enumerate(differing)}
 
     def diff_all(self, workers: int | None = None) -> dict[str, ObjectDiff]:
-        """Every compared object, `workers` at a time (default: DuckDB's threads), biggest first.
-        Most objects fit in one row group (122 880 rows), which one DuckDB thread scans: running
-        objects side by side is what keeps every core busy."""
+        """Every compared object, `workers` at a time (default: DuckDB's threads, the cores),
+        biggest first. Most objects fit in one row group (122 880 rows), which one DuckDB thread
+        scans: running objects side by side is what keeps every core busy. When no object is
+        more than its share of the work, each query runs on one thread (threads that split a
+        query only add their coordination); otherwise on all of them."""
         names = self.compared_objects()
-        if workers is None:
-            workers = int(self.con.execute("SELECT current_setting('threads')").fetchone()[0])  # type: ignore[index]
+        threads = int(self.con.execute("SELECT current_setting('threads')").fetchone()[0])  # type: ignore[index]
+        workers = threads if workers is None else workers
         if workers <= 1 or len(names) <= 1:
             return {name: self.diff_object(name) for name in names}
         sizes = dict(zip(names, self._sizes(names), strict=True))
+        order = sorted(names, key=lambda n: -sizes[n])
         local = threading.local()
 
         def run(name: str) -> ObjectDiff:
@@ -283,8 +288,15 @@ class Differ:
                 local.con = self.con.cursor()
             return self.diff_object(name, local.con)
 
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            done = dict(zip(sorted(names, key=lambda n: -sizes[n]), pool.map(run, sorted(names, key=lambda n: -sizes[n])), strict=True))
+        balanced = max(sizes.values()) * workers <= sum(sizes.values())
+        if balanced:
+            self.con.execute("SET threads = 1")
+        try:
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                done = dict(zip(order, pool.map(run, order), strict=True))
+        finally:
+            if balanced:
+                self.con.execute(f"SET threads = {threads}")
         return {name: done[name] for name in names}
 
     def _sizes(self, names: list[str]) -> list[int]:
