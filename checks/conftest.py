@@ -41,3 +41,4 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                                 "[--state state.duckdb]`.")
     if plugin is not None and any(i.path.stem in DIFFED for i in items):
         plugin.session.prefetch()  # the diff runs while the checks that do not need it run
+        items.sort(key=lambda i: i.path.stem in DIFFED)  # ... which run first (the sort keeps their order)

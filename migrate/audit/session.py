@@ -154,7 +154,7 @@ class AuditSession:
         migrated = {r[0] for r in self.source.con.execute("SELECT name_singular FROM objects WHERE snapshotted").fetchall()}
         self.objects = sorted(migrated)
         self._dangling: dict[str, tuple[int, list[tuple[str, str, str, str]]]] | None = None
-        self._prefetch: threading.Thread | None = None
+        self._prefetch: list[threading.Thread] = []
 
     def __repr__(self) -> str:
         # Short: pytest shows a failed check's arguments, and the whole session (every result,
@@ -162,17 +162,24 @@ class AuditSession:
         return f"AuditSession(source={str(self.inputs.source)!r}, target={str(self.inputs.target)!r}, state={self.inputs.state and str(self.inputs.state)!r})"
 
     def prefetch(self) -> None:
-        """Start, in a thread, what most checks read: the diff of every object, then the dangling
+        """Start, in threads, what most checks read: the diff of every object, and the dangling
         references. DuckDB releases the GIL, so pytest runs the checks that need neither (data
-        model, configuration, members) meanwhile; `diff` and `dangling` wait for it. An error is
-        left for the first check that asks, which meets it again and reports it."""
-        if self._prefetch is None:
-            self._prefetch = threading.Thread(target=self._prefetch_all, name="audit-prefetch", daemon=True)
-            self._prefetch.start()
+        model, configuration, members) meanwhile; `diff` and `dangling` wait for them. An error
+        is left for the first check that asks, which meets it again and reports it."""
+        if not self._prefetch:
+            self._prefetch = [threading.Thread(target=self._prefetch_diffs, name="audit-diff", daemon=True),
+                              threading.Thread(target=self._prefetch_dangling, name="audit-dangling", daemon=True)]
+            for thread in self._prefetch:
+                thread.start()
 
-    def _prefetch_all(self) -> None:
+    def _prefetch_diffs(self) -> None:
         try:
             self._diffs.update(self.differ.diff_all())
+        except Exception:  # noqa: BLE001, S110 - surfaced by the check that needs the result (see prefetch)
+            pass
+
+    def _prefetch_dangling(self) -> None:
+        try:
             cursor = self.target.con.cursor()  # a connection of its own: the checks use `target.con` meanwhile
             try:
                 self._dangling = find_dangling(cursor, self.target_objects)
@@ -182,8 +189,8 @@ class AuditSession:
             pass
 
     def _wait(self) -> None:
-        if self._prefetch is not None:
-            self._prefetch.join()
+        for thread in self._prefetch:
+            thread.join()
 
     def mismatches(self, name: str, columns: set[str], evidence: Any) -> dict[str, int]:
         """Per column of `columns`, the records whose value differs from the source's (conflicting
