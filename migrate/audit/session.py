@@ -140,7 +140,7 @@ class AuditSession:
     results: list[CheckResult] = field(default_factory=list)
     tolerated: list[str] = field(default_factory=list)
     _differ: Differ | None = None
-    _diffs: dict[str, ObjectDiff] = field(default_factory=dict)
+    _diff_cache: dict[str, ObjectDiff] = field(default_factory=dict)
     _journal: JournalReader | None = None
 
     def __post_init__(self) -> None:
@@ -174,7 +174,7 @@ class AuditSession:
 
     def _prefetch_diffs(self) -> None:
         try:
-            self._diffs.update(self.differ.diff_all())
+            self._diff_cache.update(self.differ.diff_all())
         except Exception:  # noqa: BLE001, S110 - surfaced by the check that needs the result (see prefetch)
             pass
 
@@ -224,11 +224,17 @@ class AuditSession:
         """An object's diff. The first call diffs every compared object at once, side by side
         (`Differ.diff_all`): every check of the run reads them."""
         self._wait()
-        if not self._diffs:
-            self._diffs.update(self.differ.diff_all())
-        if name not in self._diffs:
-            self._diffs[name] = self.differ.diff_object(name)
-        return self._diffs[name]
+        if not self._diff_cache:
+            self._diff_cache.update(self.differ.diff_all())
+        if name not in self._diff_cache:
+            self._diff_cache[name] = self.differ.diff_object(name)
+        return self._diff_cache[name]
+
+    @property
+    def _diffs(self) -> dict[str, ObjectDiff]:
+        """The diffs computed so far (the report shows them), once any still running has finished."""
+        self._wait()
+        return self._diff_cache
 
     @property
     def journal(self) -> JournalReader | None:
