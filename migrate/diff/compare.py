@@ -78,8 +78,10 @@ class Differ:
     `member_map (source_id, ..., target_email, ...)` tables (the apply journal, or any file shaped
     like it); without it, records are keyed by their source id and members by e-mail."""
 
-    def __init__(self, source: Path, target: Path, state: Path | None = None) -> None:
+    def __init__(self, source: Path, target: Path, state: Path | None = None, ignore: tuple[str, ...] = ()) -> None:
+        """`ignore`: more fields or columns left out (what one side cannot hold, e.g. `position` of a CSV export)."""
         self.paths = {"s": Path(source), "t": Path(target)}
+        self.ignore = ignore
         with Snapshot(self.paths["s"]) as s, Snapshot(self.paths["t"]) as t:
             self.source_objects = {o.name_singular: o for o in s.objects()}
             self.target_objects = {o.name_singular: o for o in t.objects()}
@@ -174,7 +176,7 @@ class Differ:
             if column.name == "id" or column.name not in target_columns:
                 continue
             s_meta, t_meta = source_meta.get(column.field), target_meta.get(column.field)
-            if not is_compared(column, s_meta) or not is_compared(target_columns[column.name], t_meta):
+            if not is_compared(column, s_meta, self.ignore) or not is_compared(target_columns[column.name], t_meta, self.ignore):
                 continue
             pairs.append((column.name, expression("s", column, s_meta, self._lookup(s_side)),
                           expression("t", target_columns[column.name], t_meta, self._lookup(t_side))))

@@ -22,9 +22,10 @@ def quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def is_compared(column: Column, meta: FieldMeta | None) -> bool:
-    """False for the columns the diff leaves out on purpose (see the module's docstring)."""
-    if column.field in IGNORED or column.name.startswith(("updatedBy_", "createdBy_context")):
+def is_compared(column: Column, meta: FieldMeta | None, ignore: tuple[str, ...] = ()) -> bool:
+    """False for the columns the diff leaves out on purpose (see the module's docstring), and for
+    the fields or columns named in `ignore` (what one side cannot hold, e.g. `position` of a CSV export)."""
+    if column.field in IGNORED or column.field in ignore or column.name in ignore or column.name.startswith(("updatedBy_", "createdBy_context")):
         return False
     return not (meta is not None and meta.type == "FILES") and column.name != "fullPath"
 
@@ -43,7 +44,9 @@ def expression(side: str, column: Column, meta: FieldMeta | None, lookup: Lookup
         return f"{lookup('member', MEMBER_OBJECT, column.name)}.email"
     if column.kind == "join" and meta is not None:
         if side == "s":
-            return f"coalesce({lookup('relation', meta.target_object, column.name)}.target_id, {ref})"
+            # A parent the map sends to NULL is one the target cannot hold (soft-deleted, not carried): expected empty.
+            alias = lookup("relation", meta.target_object, column.name)
+            return f"CASE WHEN {alias}.source_id IS NULL THEN {ref} ELSE {alias}.target_id END"
         return ref
     sql_type = column.sql_type
     if sql_type == "TIMESTAMP":

@@ -136,3 +136,21 @@ def test_a_journal_held_by_a_running_apply_is_read_from_a_copy(migration: Migrat
         assert not reader.copy.exists()
     finally:
         holder.communicate("")
+
+
+def test_a_parent_mapped_to_null_is_expected_empty_and_ignored_fields_are_left_out(migration: MigrationFiles) -> None:
+    """The journal-shaped id map may send a parent to NULL (a record the target cannot hold): the
+    reference is then expected empty. `ignore` leaves fields out of the comparison altogether."""
+    person, company = migration.one("source", 'SELECT CAST(id AS VARCHAR), CAST("companyId" AS VARCHAR) FROM records.person '
+                                              'WHERE "companyId" IS NOT NULL ORDER BY id LIMIT 1')
+    target_company = migration.target_id("company", company)
+    migration.sql("state", "UPDATE id_map SET target_id = NULL WHERE object = 'company' AND source_id = ?", [company])
+    migration.sql("target", 'UPDATE records.person SET "companyId" = NULL WHERE CAST("companyId" AS VARCHAR) = ?', [target_company])
+    migration.sql("target", 'UPDATE records.person SET "jobTitle" = \'ignored\' WHERE CAST(id AS VARCHAR) = ?', [migration.target_id("person", person)])
+    differ = Differ(migration.source, migration.target, migration.state, ignore=("jobTitle",))
+    try:
+        diff = differ.diff_object("person")
+    finally:
+        differ.close()
+    assert "jobTitle" not in diff.fields
+    assert diff.status == {"matched": diff.status["matched"]} and diff.fields["companyId"]["conflicting"] == 0
