@@ -306,7 +306,11 @@ def child_datacompy(source: Path, target: Path, state: Path) -> dict[str, Any]:
     return out
 
 
-def run_child(args: list[str], cwd: Path = ROOT) -> tuple[float, float, int, str]:
+CPU: dict[str, float] = {}
+"""CPU seconds (user + system, all threads) of each measured child, by kind, from wait4."""
+
+
+def run_child(args: list[str], cwd: Path = ROOT, kind: str = "") -> tuple[float, float, int, str]:
     """Run a command; return its wall seconds, its own peak RSS in MB (wait4), exit code, stdout."""
     start = time.perf_counter()
     process = subprocess.Popen(args, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -314,7 +318,15 @@ def run_child(args: list[str], cwd: Path = ROOT) -> tuple[float, float, int, str
     stdout = process.stdout.read()  # type: ignore[union-attr]
     _, status, usage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)
+    CPU[kind] = usage.ru_utime + usage.ru_stime
     return time.perf_counter() - start, usage.ru_maxrss / 1024, process.returncode, stdout
+
+
+def compile_project() -> None:
+    """Byte-compile twenty-migrate's modules once, untimed, as `pip install` does: a machine with
+    PYTHONDONTWRITEBYTECODE set would otherwise compile them from source in every measured run
+    (pandas and datacompy, installed by pip, are compiled already)."""
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "migrate")], check=True)
 
 
 def main() -> None:
@@ -333,6 +345,7 @@ def main() -> None:
         return
 
     start = time.perf_counter()
+    compile_project()
     demo = args.demo or demo_snapshot(args.workdir)
     source, target, state, summary = build(args.workdir, demo, args.records, args.differences)
     size = sum(p.stat().st_size for p in (source, target)) / 1e6
@@ -341,31 +354,32 @@ def main() -> None:
           f"built in {time.perf_counter() - start:.1f} s (not counted)")
 
     def child(kind: str) -> tuple[float, float, dict[str, Any]]:
-        wall, rss, code, stdout = run_child([sys.executable, __file__, "--child", kind, "--inputs", str(source), str(target), str(state)])
+        wall, rss, code, stdout = run_child([sys.executable, __file__, "--child", kind, "--inputs", str(source), str(target), str(state)], kind=kind)
         line = next((x for x in stdout.splitlines() if x.startswith("RESULT ")), None)
         if code != 0 or line is None:
             raise SystemExit(f"{kind} failed (exit {code}):\n{stdout[-3000:]}")
         return wall, rss, json.loads(line[7:])
 
     wall_d, rss_d, diff = child("diff")
-    print(f"(a) Differ.diff_all()   {diff['seconds']:7.1f} s  (process {wall_d:.1f} s)  peak RSS {rss_d:6.0f} MB   "
+    print(f"(a) Differ.diff_all()   {diff['seconds']:7.1f} s  (process {wall_d:.1f} s, CPU {CPU['diff']:.1f} s)  peak RSS {rss_d:6.0f} MB   "
           f"status {diff['status']}")
     reports = args.workdir / "reports"
     wall_p, rss_p, code, stdout = run_child([sys.executable, "-m", "pytest", str(ROOT / "checks"), "--source", str(source), "--target",
                                              str(target), "--state", str(state), "--report-dir", str(reports), "-p", "no:cacheprovider",
-                                             "-q", "--no-header", "-rN"])
+                                             "-q", "--no-header", "-rN"], kind="checks")
     tail = [x for x in stdout.splitlines() if x.strip()][-3:]
     html = reports / "audit.html"
-    print(f"(b) pytest checks/      {wall_p:7.1f} s  (whole process, exit {code})  peak RSS {rss_p:6.0f} MB   "
+    print(f"(b) pytest checks/      {wall_p:7.1f} s  (whole process, exit {code}, CPU {CPU['checks']:.1f} s)  peak RSS {rss_p:6.0f} MB   "
           f"audit.html {html.stat().st_size / 1e6:.2f} MB; {tail[-1].strip()}")
     if args.skip_datacompy:
         return
     wall_c, rss_c, theirs = child("datacompy")
-    print(f"(c) datacompy           {theirs['seconds']:7.1f} s  (process {wall_c:.1f} s; Compare + report() alone "
+    print(f"(c) datacompy           {theirs['seconds']:7.1f} s  (process {wall_c:.1f} s, CPU {CPU['datacompy']:.1f} s; Compare + report() alone "
           f"{theirs['compare_seconds']:.1f} s)  peak RSS {rss_c:6.0f} MB   pandas {theirs['pandas']}, datacompy {theirs['datacompy']}; "
           f"{theirs['mismatched_rows']} mismatched rows, {theirs['only_source']} only in source, {theirs['only_target']} only in target")
     ratio_d, ratio_p = diff["seconds"] / theirs["seconds"], wall_p / wall_c
     print(f"ours / theirs: diff {ratio_d:.3f} (1/{1 / ratio_d:.1f}), whole checklist {ratio_p:.3f} (1/{1 / ratio_p:.1f}; process walls)")
+    print(f"CPU ours / theirs: diff {CPU['diff'] / CPU['datacompy']:.3f}, whole checklist {CPU['checks'] / CPU['datacompy']:.3f} (processes)")
     print(f"peak RSS ours / theirs: diff {rss_d / rss_c:.2f}, checklist {rss_p / rss_c:.2f}")
     verdict = "OK" if max(ratio_d, ratio_p) <= 0.1 else "MISSED"
     print(f"target: ours <= 1/10 of datacompy's time -> {verdict}")

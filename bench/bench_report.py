@@ -5,9 +5,15 @@ Targets: `reports/audit.html` under 5 MB, and it opens in Chromium in under 2 se
 
 The inputs are `bench_audit.py`'s generated snapshots and journal (`--differences` records differ:
 changed fields, lost relations, swapped owners, missing records), audited with `pytest checks/` in
-a child process. Chromium (`/usr/bin/chromium --headless --dump-dom`, a fresh profile each time)
-loads the report and, alternately in the same run, a one-line page: the baseline is what
-starting Chromium costs on this machine, and "load" is the report's median minus the baseline's.
+a child process. Two measures, each alternating the report with a one-line page in the same run:
+
+- from outside: `chromium --headless --dump-dom` (a fresh profile each time) loads the page and
+  prints its DOM; the one-line page is what starting Chromium costs here, and "load" is the
+  report's median minus that baseline's;
+- from inside (`chromium_timing.py`, the DevTools protocol over `--remote-debugging-pipe`):
+  Chromium started on about:blank, then the wall time from `Page.navigate` to the load event,
+  and the page's own Navigation/Paint Timing (DOMContentLoaded, load event end, first
+  contentful paint) after a forced layout of the whole page. "Opens in" is start + navigate.
 """
 
 from __future__ import annotations
@@ -19,11 +25,13 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench_audit import ROOT, build, demo_snapshot
+from bench_audit import ROOT, build, compile_project, demo_snapshot
+from chromium_timing import PageTiming, open_page
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                   "--disable-sync", "--no-first-run"]
@@ -48,6 +56,7 @@ def main() -> None:
     parser.add_argument("--chromium", default="/usr/bin/chromium")
     args = parser.parse_args()
 
+    compile_project()
     source, target, state, summary = build(args.workdir, args.demo or demo_snapshot(args.workdir), args.records, args.differences)
     reports = args.workdir / "reports"
     start = time.perf_counter()
@@ -76,10 +85,32 @@ def main() -> None:
     load = report - baseline
     print(f"Chromium --dump-dom, median of {args.runs}: report {report:.2f} s, one-line page {baseline:.2f} s (Chromium's start); "
           f"report load = {load:.2f} s = {report / baseline:.2f}x the one-line page; DOM {len(dom) / 1e6:.2f} MB")
-    size_ok, load_ok = html.stat().st_size < 5e6, load < 2.0
-    print(f"targets: audit.html < 5 MB -> {'OK' if size_ok else 'MISSED'}; opens in < 2 s -> {'OK' if load_ok else 'MISSED'}"
-          f" (with Chromium's start: {report:.2f} s -> {'OK' if report < 2.0 else 'MISSED'})")
 
+    inside: dict[str, list[PageTiming]] = {"report": [], "blank": []}
+    for _ in range(args.runs):
+        inside["blank"].append(open_page(args.chromium, blank))
+        inside["report"].append(open_page(args.chromium, html))
+    if not all(t.timing["verdict"] for t in inside["report"]):
+        raise SystemExit("Chromium did not render the report (no verdict element)")
+
+    def median(kind: str, value: Any) -> float:
+        return statistics.median(value(t) for t in inside[kind])
+
+    start = median("report", lambda t: t.start)
+    navigate = median("report", lambda t: t.navigate)
+    blank_navigate = median("blank", lambda t: t.navigate)
+    fcp = median("report", lambda t: t.timing["firstContentfulPaint"] or 0)
+    loaded = median("report", lambda t: t.timing["loadEventEnd"])
+    ready = median("report", lambda t: t.timing["domContentLoaded"])
+    print(f"DevTools protocol, median of {args.runs}: Chromium start {start:.2f} s; navigate -> load event: report {navigate:.3f} s, "
+          f"one-line page {blank_navigate:.3f} s; report's own timing: first contentful paint {fcp:.0f} ms, "
+          f"DOMContentLoaded {ready:.0f} ms, load event end {loaded:.0f} ms ({inside['report'][0].timing['nodes']} elements, "
+          f"{inside['report'][0].timing['height']} px tall)")
+    opens = start + navigate
+    size_ok = html.stat().st_size < 5e6
+    print(f"targets: audit.html < 5 MB -> {'OK' if size_ok else 'MISSED'}; opens in < 2 s: the page alone {navigate:.2f} s (DevTools) / "
+          f"{load:.2f} s (--dump-dom difference) -> {'OK' if max(navigate, load) < 2.0 else 'MISSED'}; counting Chromium's start "
+          f"{opens:.2f} s (DevTools) / {report:.2f} s (--dump-dom) -> {'OK' if max(opens, report) < 2.0 else 'MISSED'}")
 
 if __name__ == "__main__":
     main()

@@ -27,8 +27,10 @@ def test_record_count_is_explained(audit: AuditSession, object_name: str, eviden
         for source_id in [i for i in diff.only_source if i not in rejected_ids][:MAX_SAMPLES_IN_REPORT]:
             evidence.add(object=object_name, source_id=source_id, target="missing", note="not rejected in the journal")
         mapped = audit.journal.mapped(object_name, sorted(rejected_ids)) if audit.journal is not None else {}
-        arrived = [(s, t) for s, t in sorted(mapped.items()) if audit.target.con.execute(
-            f'SELECT 1 FROM records."{object_name}" WHERE CAST(id AS VARCHAR) = ?', [t]).fetchone()]
+        present = {r[0] for r in audit.target.con.execute(
+            f'SELECT CAST(id AS VARCHAR) FROM records."{object_name}" WHERE id IN (SELECT TRY_CAST(unnest(?::VARCHAR[]) AS UUID))',
+            [list(mapped.values())]).fetchall()} if mapped else set()
+        arrived = [(s, t) for s, t in sorted(mapped.items()) if t in present]
         for source_id, target_id in arrived[:MAX_SAMPLES_IN_REPORT]:
             evidence.add(object=object_name, source_id=source_id, target_id=target_id, note="rejected in the journal, yet in the target")
     assert target - only_target == expected, f"{object_name}: {target - only_target} source records in the target, expected {expected}"

@@ -13,26 +13,11 @@ MEMBER = "workspaceMember"
 
 def test_every_reference_resolves_in_the_target(audit: AuditSession, object_name: str, evidence: Evidence) -> None:
     """Every join column of every target record names a record that exists in the target."""
-    target = audit.target_objects.get(object_name)
-    if target is None:
+    if object_name not in audit.target_objects:
         pytest.fail(f"the target has no object {object_name}")
-    dangling = 0
-    snapshotted = {r[0] for r in audit.target.con.execute("SELECT name_singular FROM objects WHERE snapshotted").fetchall()}
-    for field in target.fields:
-        if not field.join_column or field.target_object is None:
-            continue
-        if field.target_object == MEMBER:
-            parent = "(SELECT id FROM members)"
-        elif field.target_object in snapshotted:
-            parent = f'(SELECT id FROM records."{field.target_object}")'
-        else:
-            continue
-        rows = audit.target.con.execute(
-            f'SELECT CAST(id AS VARCHAR), CAST("{field.join_column}" AS VARCHAR) FROM records."{object_name}" '
-            f'WHERE "{field.join_column}" IS NOT NULL AND "{field.join_column}" NOT IN {parent} ORDER BY id').fetchall()
-        for record_id, value in rows[:25]:
-            evidence.add(object=object_name, target_id=record_id, field=field.join_column, target=value, note=f"no such {field.target_object}")
-        dangling += len(rows)
+    dangling, samples = audit.dangling(object_name)
+    for column, parent, record_id, value in samples:
+        evidence.add(object=object_name, target_id=record_id, field=column, target=value, note=f"no such {parent}")
     evidence.set(observed=f"{dangling} dangling references", expected="0")
     assert dangling == 0, f"{object_name}: {dangling} references point at records that are not in the target"
 

@@ -20,10 +20,11 @@ def test_every_link_of_every_note_and_task_arrived(audit: AuditSession, link: st
     diff = audit.diff(link)
     rejected = audit.journal.rejected(link) if audit.journal is not None else set()
     lost = [i for i in diff.only_source if i not in rejected]
+    rows = audit.source.con.execute(f'SELECT * FROM records."{link}" WHERE id IN (SELECT unnest(?::UUID[]))', [lost]).fetchall() if lost else []
+    names = [d[0] for d in audit.source.con.description] if lost else []
+    records = {str(r[0]): dict(zip(names, r, strict=True)) for r in rows}  # one query for every lost link, not one each
     for source_id in lost:
-        row = audit.source.con.execute(f'SELECT * FROM records."{link}" WHERE CAST(id AS VARCHAR) = ?', [source_id]).fetchone()
-        names = [d[0] for d in audit.source.con.description]
-        record = dict(zip(names, row, strict=True)) if row else {}
+        record = records.get(source_id, {})
         evidence.add(object=link, source_id=source_id, parent=record.get(f"{LINKS[link]}Id"),
                      linked=next((str(v) for k, v in record.items() if k.startswith("target") and v), None), target="missing")
     changed = diff.status.get("changed", 0)

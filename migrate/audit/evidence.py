@@ -8,7 +8,7 @@ from typing import Any
 MAX_SAMPLES_IN_REPORT = 25
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, repr=False)
 class Evidence:
     """What one check saw. `samples` are keyed by record (object, source id, target id, field)."""
 
@@ -16,6 +16,10 @@ class Evidence:
     expected: Any = None
     samples: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        # Short, for pytest's display of a failed check's arguments (the samples are in the report).
+        return f"Evidence(observed={self.observed!r}, expected={self.expected!r}, {len(self.samples)} samples, {len(self.notes)} notes)"
 
     def set(self, *, observed: Any, expected: Any) -> None:
         self.observed = observed

@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from migrate.apply.journal import Journal
+import duckdb
+
 from migrate.audit.evidence import CheckResult
 from migrate.audit.passes import PENDING, PassOptions, not_compared
 from migrate.diff.compare import Differ, ObjectDiff
 from migrate.diff.matching import Matching, ObjectMatching, match_snapshots
+from migrate.errors import InputError, SnapshotError
 from migrate.snapshot.reader import Snapshot
 
 
 def load_thresholds(path: Path) -> dict[str, Any]:
     """`audit.toml`: `[thresholds]` with `check_name = N` or `check_name = {object = N, default = N}`."""
     import tomllib
-
-    from migrate.errors import InputError
 
     try:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
@@ -36,11 +38,89 @@ def load_thresholds(path: Path) -> dict[str, Any]:
 
 
 def file_digest(path: Path) -> str:
-    digest = hashlib.sha256()
     with Path(path).open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+class Digests:
+    """The sha256 of the snapshot files, computed in a thread from the session's start: hashlib
+    releases the GIL, so hashing ~90 MB a file overlaps the diff instead of following it."""
+
+    def __init__(self, paths: dict[str, Path]) -> None:
+        self._values: dict[str, str] = {}
+        self._errors: dict[str, OSError] = {}
+        self._thread = threading.Thread(target=self._run, args=(paths,), name="audit-sha256", daemon=True)
+        self._thread.start()
+
+    def _run(self, paths: dict[str, Path]) -> None:
+        for name, path in paths.items():
+            try:
+                self._values[name] = file_digest(path)
+            except OSError as exc:
+                self._errors[name] = exc
+
+    def get(self, name: str) -> str:
+        self._thread.join()
+        if name in self._errors:
+            raise self._errors[name]
+        return self._values[name]
+
+
+class JournalReader:
+    """The apply journal, read-only: `rejected`, `mapped` and `con` as the checks use them.
+
+    Opened in place with DuckDB's read-only mode, which never writes the file (a journal left with
+    a WAL by a killed run is read with it, as `apply` would). Only when the file is locked, by an
+    `apply` still running, is it read from a copy, so that an audit never blocks a migration."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.copy: Path | None = None
+        try:
+            self.con = duckdb.connect(str(self.path), read_only=True)
+        except duckdb.IOException:
+            self.copy = _copy_journal(self.path)
+            self.con = duckdb.connect(str(self.copy), read_only=True)
+        except duckdb.Error as exc:
+            raise InputError(f"Cannot read the journal {self.path}: {exc}", path=str(self.path)) from None
+        self._rejected: dict[tuple[str, str], set[str]] = {}
+
+    @property
+    def readable_path(self) -> Path:
+        """The file to ATTACH next to this reader: the journal itself, or its copy."""
+        return self.copy or self.path
+
+    def rejected(self, obj: str, phase: str = "create") -> set[str]:
+        if (obj, phase) not in self._rejected:
+            rows = self.con.execute("SELECT source_id FROM rejects WHERE object = ? AND phase = ?", [obj, phase]).fetchall()
+            self._rejected[(obj, phase)] = {r[0] for r in rows}
+        return set(self._rejected[(obj, phase)])
+
+    def mapped(self, obj: str, source_ids: Sequence[str]) -> dict[str, str]:
+        if not source_ids:
+            return {}
+        rows = self.con.execute("SELECT source_id, target_id FROM id_map WHERE object = ? AND source_id IN (SELECT unnest(?::VARCHAR[]))",
+                                [obj, list(source_ids)]).fetchall()
+        return dict(rows)
+
+    def close(self) -> None:
+        self.con.close()
+        if self.copy is not None:
+            import shutil
+
+            shutil.rmtree(self.copy.parent, ignore_errors=True)
+
+
+def _copy_journal(path: Path) -> Path:
+    import shutil
+    import tempfile
+
+    copy = Path(tempfile.mkdtemp(prefix="twenty-audit-")) / "state.duckdb"
+    shutil.copyfile(path, copy)
+    wal = path.with_name(path.name + ".wal")
+    if wal.exists():
+        shutil.copyfile(wal, copy.with_name(copy.name + ".wal"))
+    return copy
 
 
 @dataclass(slots=True)
@@ -57,7 +137,7 @@ class AuditInputs:
     """`reports/<timestamp>/`: this run's own report folder (None: write into report_dir alone)."""
 
 
-@dataclass
+@dataclass(repr=False)
 class AuditSession:
     """Opened once per `pytest checks/` run; checks read it through fixtures."""
 
@@ -65,21 +145,15 @@ class AuditSession:
     results: list[CheckResult] = field(default_factory=list)
     tolerated: list[str] = field(default_factory=list)
     _differ: Differ | None = None
-    _diffs: dict[str, ObjectDiff] = field(default_factory=dict)
-    _journal: Journal | None = None
+    _diff_cache: dict[str, ObjectDiff] = field(default_factory=dict)
+    _journal: JournalReader | None = None
     _matching: Matching | None = None
     _has_records: dict[str, bool] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        import shutil
-        import tempfile
-
         self.thresholds = load_thresholds(self.inputs.config) if self.inputs.config else {}
-        # The journal is read from a copy: an audit never locks or changes a migration's state.
-        self.state_copy: Path | None = None
-        if self.inputs.state is not None:
-            self.state_copy = Path(tempfile.mkdtemp(prefix="twenty-audit-")) / "state.duckdb"
-            shutil.copyfile(self.inputs.state, self.state_copy)
+        self.digests = Digests({"source": self.inputs.source, "target": self.inputs.target})
+        self._journal = JournalReader(self.inputs.state) if self.inputs.state is not None else None
         self.source = Snapshot(self.inputs.source)
         self.target = Snapshot(self.inputs.target)
         self.source_objects = {o.name_singular: o for o in self.source.objects()}
@@ -88,10 +162,46 @@ class AuditSession:
         self.migrated = sorted(migrated)
         wanted = self.inputs.passes.objects
         if wanted is not None and (unknown := sorted(set(wanted) - migrated)):
-            from migrate.errors import InputError
-
             raise InputError(f"--objects: the source has no records of {', '.join(unknown)}; objects: {', '.join(self.migrated)}.")
         self.objects = [n for n in self.migrated if wanted is None or n in wanted]
+        self._dangling: dict[str, tuple[int, list[tuple[str, str, str, str]]]] | None = None
+        self._prefetch: list[threading.Thread] = []
+
+    def __repr__(self) -> str:
+        # Short: pytest shows a failed check's arguments, and the whole session (every result,
+        # every diff) would cost more to print than the check did to run.
+        return f"AuditSession(source={str(self.inputs.source)!r}, target={str(self.inputs.target)!r}, state={self.inputs.state and str(self.inputs.state)!r})"
+
+    def prefetch(self) -> None:
+        """Start, in threads, what most checks read: the diff of every object, and the dangling
+        references. DuckDB releases the GIL, so pytest runs the checks that need neither (data
+        model, configuration, members) meanwhile; `diff` and `dangling` wait for them. An error
+        is left for the first check that asks, which meets it again and reports it."""
+        if not self._prefetch:
+            self._prefetch = [threading.Thread(target=self._prefetch_diffs, name="audit-diff", daemon=True),
+                              threading.Thread(target=self._prefetch_dangling, name="audit-dangling", daemon=True)]
+            for thread in self._prefetch:
+                thread.start()
+
+    def _prefetch_diffs(self) -> None:
+        try:
+            self._diff_cache.update(self.differ.diff_all())
+        except Exception:  # noqa: BLE001, S110 - surfaced by the check that needs the result (see prefetch)
+            pass
+
+    def _prefetch_dangling(self) -> None:
+        try:
+            cursor = self.target.con.cursor()  # a connection of its own: the checks use `target.con` meanwhile
+            try:
+                self._dangling = find_dangling(cursor, self.target_objects)
+            finally:
+                cursor.close()
+        except Exception:  # noqa: BLE001, S110 - surfaced by the check that needs the result (see prefetch)
+            pass
+
+    def _wait(self) -> None:
+        for thread in self._prefetch:
+            thread.join()
 
     def mismatches(self, name: str, columns: set[str], evidence: Any) -> dict[str, int]:
         """Per column of `columns`, the records whose value differs from the source's (conflicting
@@ -119,8 +229,8 @@ class AuditSession:
     def differ(self) -> Differ:
         if self._differ is None:
             # Without a journal, the matching's journal-shaped id and member maps stand in for it.
-            self._differ = Differ(self.inputs.source, self.inputs.target, self.state_copy or self.matching.path,  # type: ignore[union-attr]
-                                  ignore=tuple(self.not_compared))
+            state = self._journal.readable_path if self._journal else self.matching.path  # type: ignore[union-attr]
+            self._differ = Differ(self.inputs.source, self.inputs.target, state, ignore=tuple(self.not_compared))
         return self._differ
 
     @property
@@ -130,14 +240,25 @@ class AuditSession:
         return not_compared(self.source, self.target, self.inputs.state is not None, recreated)
 
     def diff(self, name: str) -> ObjectDiff:
-        if name not in self._diffs:
-            self._diffs[name] = self.differ.diff_object(name)
-        return self._diffs[name]
+        """An object's diff. The first call diffs every compared object at once, side by side
+        (`Differ.diff_all`): every check of the run reads them."""
+        self._wait()
+        if not self._diff_cache:
+            self._diff_cache.update(self.differ.diff_all())
+        if name not in self._diff_cache:
+            self._diff_cache[name] = self.differ.diff_object(name)
+        return self._diff_cache[name]
+
+    @property
+    def _diffs(self) -> dict[str, ObjectDiff]:
+        """The diffs computed so far (the report shows them), once any still running has finished."""
+        self._wait()
+        return self._diff_cache
 
     @property
     def matching(self) -> Matching | None:
         """How records were matched without a journal (id, unique keys, the config's keys); None with one."""
-        if self.state_copy is None and self._matching is None:
+        if self._journal is None and self._matching is None:
             import shutil
             import tempfile
 
@@ -175,18 +296,21 @@ class AuditSession:
         return set(found.deleted_ids) if found is not None else set()
 
     @property
-    def journal(self) -> Journal | None:
-        """The apply journal, opened on a copy so an audit never locks or changes it."""
-        if self.state_copy is None:
-            return None
-        if self._journal is None:
-            import shutil
-
-            # DuckDB attaches one file once per process: the diff holds `state_copy`, this a second copy.
-            second = self.state_copy.with_name("journal.duckdb")
-            shutil.copyfile(self.state_copy, second)
-            self._journal = Journal(second)
+    def journal(self) -> JournalReader | None:
+        """The apply journal, read-only (see JournalReader)."""
         return self._journal
+
+    def dangling(self, name: str) -> tuple[int, list[tuple[str, str, str, str]]]:
+        """References of the target's `name` records to records the target lacks: their number,
+        and up to 25 per column as (column, object pointed at, record id, value), by record id.
+        The first call finds them for every object in one query (one anti-join of every
+        reference against every referenced id) instead of one NOT IN per column."""
+        self._wait()
+        if self._dangling is None:
+            self._dangling = find_dangling(self.target.con, self.target_objects)
+        if name not in self._dangling:
+            raise SnapshotError(f"The target snapshot {self.inputs.target} holds no records of {name}; take it again.")
+        return self._dangling[name]
 
     def metadata(self) -> dict[str, Any]:
         from migrate import __version__
@@ -194,19 +318,62 @@ class AuditSession:
         return {
             "source": {k: str(v) if v is not None else None for k, v in self.source.info.items()},
             "target": {k: str(v) if v is not None else None for k, v in self.target.info.items()},
-            "source_file": str(self.inputs.source), "source_sha256": file_digest(self.inputs.source),
-            "target_file": str(self.inputs.target), "target_sha256": file_digest(self.inputs.target),
+            "source_file": str(self.inputs.source), "source_sha256": self.digests.get("source"),
+            "target_file": str(self.inputs.target), "target_sha256": self.digests.get("target"),
             "journal": str(self.inputs.state) if self.inputs.state else None,
             "tool_version": __version__, "command": self.inputs.command,
         }
 
     def close(self) -> None:
-        import shutil
-
+        self._wait()
         for resource in (self.source, self.target, self._differ, self._journal):
             if resource is not None:
                 resource.close()
-        if self.state_copy is not None:  # the journal's copies go with the audit
-            shutil.rmtree(self.state_copy.parent, ignore_errors=True)
         if self._matching is not None:
+            import shutil
+
             shutil.rmtree(self._matching.path.parent, ignore_errors=True)
+
+
+MEMBER_OBJECT = "workspaceMember"
+DANGLING_LISTED = 25
+
+
+def find_dangling(target: duckdb.DuckDBPyConnection, objects: dict[str, Any]) -> dict[str, tuple[int, list[tuple[str, str, str, str]]]]:
+    """Per object of the target snapshot (`target`, a connection to it): its dangling references
+    (see AuditSession.dangling)."""
+    snapshotted = {r[0] for r in target.execute("SELECT name_singular FROM objects WHERE snapshotted").fetchall()}
+    parents: dict[str, int] = {}
+    refs = []
+    for name in sorted(snapshotted & set(objects)):
+        for order, f in enumerate(objects[name].fields):
+            if not f.join_column or f.target_object is None or (f.target_object != MEMBER_OBJECT and f.target_object not in snapshotted):
+                continue
+            number = parents.setdefault(f.target_object, len(parents))
+            refs.append(f"SELECT {_text(name)} AS object, {order} AS ord, {_text(f.join_column)} AS col, {number} AS parent, id, "
+                        f"{_ident(f.join_column)} AS value FROM records.{_ident(name)} WHERE {_ident(f.join_column)} IS NOT NULL")
+    out: dict[str, tuple[int, list[tuple[str, str, str, str]]]] = {name: (0, []) for name in snapshotted & set(objects)}
+    if not refs:
+        return out
+    ids = [f"SELECT {n} AS parent, id FROM {'members' if p == MEMBER_OBJECT else 'records.' + _ident(p)}" for p, n in parents.items()]
+    names = {n: p for p, n in parents.items()}
+    rows = target.execute(f"""
+        WITH bad AS (SELECT r.* FROM ({' UNION ALL '.join(refs)}) r ANTI JOIN ({' UNION ALL '.join(ids)}) p
+                     ON p.parent = r.parent AND p.id = r.value),
+             ranked AS (SELECT *, row_number() OVER (PARTITION BY object, ord ORDER BY id) AS n, count(*) OVER (PARTITION BY object) AS total
+                        FROM bad)
+        SELECT object, col, parent, CAST(id AS VARCHAR), CAST(value AS VARCHAR), total FROM ranked WHERE n <= {DANGLING_LISTED}
+        ORDER BY object, ord, id""").fetchall()
+    for obj, col, parent, record_id, value, total in rows:
+        if not out[obj][1]:
+            out[obj] = (total, [])
+        out[obj][1].append((col, names[parent], record_id, value))
+    return out
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
