@@ -2,8 +2,8 @@
 
 `apply` runs its phases in order (runner.py): the data model (metadata mutations), the records
 (batch creates), attachments (file uploads and the attachment batch, inside the records phase),
-the second pass (one PATCH per record), the configuration (views, roles, workflows, webhooks) and
-the soft deletes (DELETE with an id filter). Reads that any phase makes on start or on resume
+the second pass (one PATCH per record), the soft deletes (DELETE with an id filter) and, last, the
+configuration (views, roles, workflows, webhooks). Reads that any phase makes on start or on resume
 (the data model, which in-flight ids landed) belong to none.
 """
 
@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 
-PHASES = ("schema", "records", "attachments", "second-pass", "config", "soft-delete")
+PHASES = ("schema", "records", "attachments", "second-pass", "soft-delete", "config")
+"""In the order runner.py runs them: a kill armed for a phase the run got past fires in the next."""
 SCHEMA_MUTATIONS = frozenset({"CreateObject", "CreateField", "UpdateField"})
 _OPERATION = re.compile(rb"\b(mutation|query)\s+(\w+)")
 

@@ -8,7 +8,7 @@ migration goes to a fresh target on a real socket and is killed several times at
 with a clean run of the same plan: records, configuration, journal rows, audit.
 
 `make test`: KILL_POINTS=6, one migration killed once in each phase (data model, records,
-attachments, second pass, configuration, soft deletes), in order. `make soak`: KILL_POINTS=50, one
+attachments, second pass, soft deletes, configuration), in order. `make soak`: KILL_POINTS=50, one
 migration per phase killed 9 times in it, plus the mixed one: every migration is checked, and the
 figures per phase are printed before the verdict (-s shows them).
 """
