@@ -34,7 +34,10 @@ T = TypeVar("T")
 
 app = typer.Typer(
     name="twenty-migrate",
-    help="Move a Twenty CRM workspace between instances through Twenty's APIs, and prove the move.",
+    help="Move a Twenty CRM workspace between instances through Twenty's APIs, and prove the move.\n\n"
+         "API keys come only from the environment (TWENTY_SOURCE_API_KEY, TWENTY_TARGET_API_KEY, TWENTY_API_KEY; "
+         "TWENTY_TARGET_USER_TOKEN for what only a user may do) or, at a terminal, a hidden prompt; never from an "
+         "argument, and never written to a file, a log or a report.",
     no_args_is_help=True,
     add_completion=False,
 )

@@ -45,6 +45,13 @@ def test_help_exits_zero(args: tuple[str, ...]) -> None:
     assert "Usage" in result.stdout
 
 
+def test_help_says_keys_come_only_from_the_environment_or_a_prompt() -> None:
+    """Issue 7: keys come only from the environment or a prompt, and `--help` says so."""
+    text = " ".join(run("--help").stdout.replace("│", " ").split())
+    assert "API keys come only from the environment" in text and "TWENTY_SOURCE_API_KEY" in text
+    assert "hidden prompt" in text and "never from an argument" in text
+
+
 def test_emulator_serve_help_shows_an_example_and_its_options() -> None:
     """Help texts are complete: an example command and every option (STYLE B6 docs-as-tests)."""
     text = run("emulator", "serve", "--help").stdout
