@@ -266,6 +266,7 @@ def export_csv_command(
         typer.echo(f"{out / name}: {rows} records")
     if summary.empty:
         typer.echo(f"no records, no file: {', '.join(summary.empty)}")
+    typer.echo(f"{out / 'schema.json'}: the data model and members, for `pytest checks/ --source {out}`")
     typer.echo(f"{len(summary.files)} files, {summary.records} records in {summary.seconds:.1f} s; next: twenty-migrate prepare-csv --csv-dir {out}")
 
 
