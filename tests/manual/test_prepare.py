@@ -148,8 +148,9 @@ def test_the_commands_read_a_live_source_by_url(served: str, demo: Source, tmp_p
     env = {"TWENTY_SOURCE_API_KEY": SOURCE_KEY}
     exported = runner.invoke(app, ["export-csv", "--source", served, "--out", str(tmp_path / "exports"), "--quiet", "--rate", "1000000"], env=env)
     assert exported.exit_code == 0, exported.output
-    assert sorted(p.name for p in (tmp_path / "exports").iterdir()) == sorted(demo.summary.files)
+    assert sorted(p.name for p in (tmp_path / "exports").iterdir()) == sorted({*demo.summary.files, "schema.json"})
     assert f"{len(demo.summary.files)} files, {demo.summary.records} records" in exported.output
+    assert f"{tmp_path / 'exports' / 'schema.json'}: the data model and members" in exported.output
     prepared = runner.invoke(app, ["prepare-csv", "--csv-dir", str(tmp_path / "exports"), "--source", served, "--out",
                                    str(tmp_path / "import"), "--quiet", "--rate", "1000000"], env=env)
     assert prepared.exit_code == 0, prepared.output
