@@ -9,7 +9,7 @@ from typing import Any
 
 from migrate.apply.journal import Journal
 from migrate.audit.evidence import CheckResult
-from migrate.audit.passes import PENDING, PassOptions, not_compared
+from migrate.audit.passes import EMPTY_CHECKBOXES, PENDING, PassOptions, not_compared
 from migrate.diff.compare import Differ, ObjectDiff
 from migrate.diff.matching import Matching, ObjectMatching, match_snapshots
 from migrate.snapshot.reader import Snapshot
@@ -119,8 +119,9 @@ class AuditSession:
     def differ(self) -> Differ:
         if self._differ is None:
             # Without a journal, the matching's journal-shaped id and member maps stand in for it.
+            left_out = self.not_compared
             self._differ = Differ(self.inputs.source, self.inputs.target, self.state_copy or self.matching.path,  # type: ignore[union-attr]
-                                  ignore=tuple(self.not_compared))
+                                  ignore=tuple(left_out), empty_boolean_is_false=EMPTY_CHECKBOXES in left_out)
         return self._differ
 
     @property

@@ -54,10 +54,14 @@ def _quote(name: str) -> str:
 class Differ:
     """Compares a source and a target snapshot (and, optionally, the journal of the migration)."""
 
-    def __init__(self, source: Path, target: Path, state: Path | None = None, ignore: tuple[str, ...] = ()) -> None:
-        """`ignore`: more fields or columns left out (what one side cannot hold, e.g. `position` of a CSV export)."""
+    def __init__(self, source: Path, target: Path, state: Path | None = None, ignore: tuple[str, ...] = (),
+                 empty_boolean_is_false: bool = False) -> None:
+        """`ignore`: more fields or columns left out (what one side cannot hold, e.g. `position` of a CSV export).
+        `empty_boolean_is_false`: an empty BOOLEAN compares as false (the UI's import writes false
+        for an empty checkbox cell)."""
         self.paths = {"s": Path(source), "t": Path(target)}
         self.ignore = ignore
+        self.empty_boolean_is_false = empty_boolean_is_false
         with Snapshot(self.paths["s"]) as s, Snapshot(self.paths["t"]) as t:
             self.source_objects = {o.name_singular: o for o in s.objects()}
             self.target_objects = {o.name_singular: o for o in t.objects()}
@@ -124,6 +128,8 @@ class Differ:
                 return f"CASE WHEN {alias}.source_id IS NULL THEN CAST({ref} AS VARCHAR) ELSE {alias}.target_id END"
             return f"CAST({ref} AS VARCHAR)"
         sql_type = column.sql_type
+        if self.empty_boolean_is_false and meta is not None and meta.type == "BOOLEAN" and column.sub is None:
+            return f"coalesce({ref}, false)"
         if sql_type == "TIMESTAMP":
             return f"date_trunc('millisecond', {ref})"
         if sql_type == "VARCHAR":

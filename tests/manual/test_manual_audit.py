@@ -1,0 +1,158 @@
+"""The manual path end to end with the audit after every pass (issue 9, "Done when").
+
+The demo source is exported with `export-csv`, made ready with `prepare-csv` (the session's
+`prepared` folder), and imported into an empty target README step by README step, the way the
+UI's import does (`ui_import.py`: ids kept through the `Id` column, members by e-mail). After
+each step `pytest checks/` runs with no `--state`, `--objects` naming what is complete so far:
+objects not imported yet are pending, imported ones pass; the last run, with `--final`, fails
+only on the links the UI cannot carry, each named with what to do. `reports/index.html` lists
+every pass.
+
+Then the same import with a person's mistakes (`ImportFaults`): each fails the check guarding
+against it, with evidence naming the records.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from migrate.audit.passes import EMPTY_CHECKBOXES
+from migrate.audit.run import CHECKS
+from migrate.diff.compare import Differ
+from migrate.snapshot.reader import Snapshot
+from migrate.emulator.seed import DEMO_MEMBERS
+from migrate.snapshot.from_api import snapshot_from_api
+from tests.checks.audit_runs import (
+    ATTACHMENTS,
+    COUNTS,
+    LINKS,
+    MATCH,
+    NOT_CARRIED_FAILURES,
+    OWNERS,
+    PARENT,
+    PRESENT,
+    VALUES,
+    audit_in_process,
+    not_passed,
+    outcomes,
+    samples,
+)
+from tests.checks.conftest import AuditRun
+from tests.manual.conftest import Prepared, Source, import_into, new_target
+from tests.manual.ui_import import ImportFaults, ui_import
+from tests.plan.workspaces import connect
+
+pytest_plugins = ["pytester"]
+
+WITHOUT_CONFIGURATION = ("--ignore", str(CHECKS / "test_configuration.py"))
+"""Views, workflows, roles and webhooks are re-created by hand before the import (the guide's
+first steps); this test's target has none, so their checks are left out of its runs."""
+
+
+def pass_steps(prepared: Prepared) -> list[list[int]]:
+    """The README's steps in four passes: companies alone, the next four objects, the rest of the
+    first files, then the second-pass files (a person audits between passes, not after every file)."""
+    steps = prepared.steps
+    return [steps[:1], steps[1:5], steps[5:-2], steps[-2:]]
+
+
+@dataclass(frozen=True)
+class Pass:
+    step: int
+    done: list[str]
+    """Objects whose every file is imported."""
+    target: Path
+
+
+async def _passes(prepared: Prepared, folder: Path) -> list[Pass]:
+    target = new_target()
+    out = []
+    async with connect(target) as client:
+        for steps in pass_steps(prepared):
+            results = await ui_import(prepared.folder, client, steps=steps)
+            assert [r.error for r in results] == [None] * len(results), results
+            step = max(steps)
+            await snapshot_from_api(client, folder / f"step-{step}.duckdb", with_files=False)
+            out.append(Pass(step, prepared.objects_done_by(step), folder / f"step-{step}.duckdb"))
+    return out
+
+
+@pytest.fixture(scope="module")
+def passes(prepared: Prepared, tmp_path_factory: pytest.TempPathFactory) -> list[Pass]:
+    """One target imported step by step, snapshotted after each step (a snapshot is cheap)."""
+    return asyncio.run(_passes(prepared, tmp_path_factory.mktemp("passes")))
+
+
+
+
+def audit(pytester: pytest.Pytester, source: Path, target: Path, reports: Path, *extra: str) -> AuditRun:
+    """`pytest checks/ --source S --target T` with no --state (and no configuration checks)."""
+    return audit_in_process(pytester, source, target, reports, *extra, *WITHOUT_CONFIGURATION)
+
+
+def checked_items(run: AuditRun) -> set[str]:
+    return {r["item"] for r in run.data["results"] if r["item"] and r["outcome"] != "pending"}
+
+
+# the passes ------------------------------------------------------------------------------------
+def test_each_pass_checks_what_is_imported_and_the_final_pass_names_only_what_the_ui_cannot_carry(
+        passes: list[Pass], demo: Source, pytester: pytest.Pytester, tmp_path: Path) -> None:
+    """After each pass, with `--objects` naming the objects imported whole so far, those pass (matched
+    by id: README maps `Id`) and the rest is pending; without `--objects` an object with no records
+    yet is pending. The last pass, with `--final`, fails only on note/task targets and attachments,
+    each named with what to do. reports/index.html lists every pass, newest first."""
+    reports = tmp_path / "reports"
+    first = audit(pytester, demo.snapshot, passes[0].target, reports)
+    assert first.result.ret == 0 and first.data["verdict"] == "PASS WITH WARNINGS"
+    assert set(not_passed(first).values()) == {"pending"}
+    pending = {r["item"] for r in first.data["results"] if r["outcome"] == "pending" and r["item"]}
+    assert pending >= {"person", "opportunity", "note", "task", "contract", "invoice", "project"} and "company" not in pending
+    assert checked_items(first) == {"company"} == set(passes[0].done)
+
+    verdicts = ["PASS WITH WARNINGS"]
+    for step in passes[:-1]:
+        run = audit(pytester, demo.snapshot, step.target, reports, "--objects", ",".join(step.done))
+        verdicts.append(run.data["verdict"])
+        assert run.result.ret == 0, not_passed(run)
+        assert set(not_passed(run).values()) == {"pending"} and run.data["pass"]["objects"] == step.done
+        assert checked_items(run) == set(step.done)
+        assert all(o == "passed" for n, o in outcomes(run).items() if n.endswith(tuple(f"[{x}]" for x in step.done)))
+        for name in step.done:
+            assert run.data["matching"]["objects"][name]["method"].startswith("id"), run.data["matching"]["objects"][name]
+    with Snapshot(passes[1].target) as snap:
+        assert snap.counts()["contracts"][0] > 0 and "contract" not in passes[1].done, "imported, its second pass is not"
+
+    final = audit(pytester, demo.snapshot, passes[-1].target, reports, "--final")
+    verdicts.append(final.data["verdict"])
+    assert final.result.ret == 1 and set(not_passed(final)) == NOT_CARRIED_FAILURES, sorted(set(not_passed(final)) ^ NOT_CARRIED_FAILURES)
+    assert set(not_passed(final).values()) == {"failed"} and final.data["pass"]["final"] is True
+    assert "cannot carry note targets" in final.outcome(LINKS.format("noteTarget"))["message"]
+    assert "cannot carry task targets" in final.outcome(MATCH.format("taskTarget"))["message"]
+    assert "carry no attachments" in final.outcome(ATTACHMENTS)["message"]
+    assert checked_items(final) >= {*passes[-1].done, "noteTarget", "taskTarget", "attachment"}
+    assert EMPTY_CHECKBOXES in final.data["not_compared"]
+
+    folders = sorted(p.name for p in reports.iterdir() if p.is_dir())
+    index = (reports / "index.html").read_text(encoding="utf-8")
+    assert len(folders) == len(passes) + 1 and re.findall(r'<a href="([^"]+)/audit.html">', index) == list(reversed(folders))
+    assert re.findall(r'<td class="verdict [A-Z]+">([^<]+)</td>', index) == list(reversed(verdicts))
+
+
+def test_empty_checkboxes_the_import_wrote_false_differ_only_when_compared_as_written(passes: list[Pass], demo: Source) -> None:
+    """The UI's import writes false for an empty checkbox cell (normalizeSpreadsheetImportRows.ts):
+    the demo's projects with no `isInternal` differ unless empty compares as false, as the audit
+    does for a target re-created by an import."""
+    final = passes[-1].target
+    plain, imported = Differ(demo.snapshot, final), Differ(demo.snapshot, final, empty_boolean_is_false=True)
+    try:
+        assert plain.diff_object("project").fields["isInternal"]["null_in_source"] > 0
+        assert imported.diff_object("project").fields["isInternal"]["null_in_source"] == 0
+    finally:
+        plain.close()
+        imported.close()
