@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from migrate.audit.passes import EMPTY_CHECKBOXES
@@ -91,9 +92,18 @@ def passes(prepared: Prepared, tmp_path_factory: pytest.TempPathFactory) -> list
 
 
 
+AUDIT_TOML = '''
+[match]
+opportunity = ["name", "company"]
+'''
+"""A key for an object without unique fields: what finds a twin of a record matched by id."""
+
+
 def audit(pytester: pytest.Pytester, source: Path, target: Path, reports: Path, *extra: str) -> AuditRun:
-    """`pytest checks/ --source S --target T` with no --state (and no configuration checks)."""
-    return audit_in_process(pytester, source, target, reports, *extra, *WITHOUT_CONFIGURATION)
+    """`pytest checks/ --source S --target T` with no --state, the [match] config (and no configuration checks)."""
+    config = reports.parent / "audit.toml"
+    config.write_text(AUDIT_TOML, encoding="utf-8")
+    return audit_in_process(pytester, source, target, reports, "--audit-config", str(config), *extra, *WITHOUT_CONFIGURATION)
 
 
 def checked_items(run: AuditRun) -> set[str]:
@@ -156,3 +166,68 @@ def test_empty_checkboxes_the_import_wrote_false_differ_only_when_compared_as_wr
     finally:
         plain.close()
         imported.close()
+
+
+# the faults ------------------------------------------------------------------------------------
+OWNER, OTHER = DEMO_MEMBERS[0].email, DEMO_MEMBERS[1].email
+OPPORTUNITIES = "06-opportunity.csv"
+FAULTS = {
+    "dropped rows": (ImportFaults(drop_rows={OPPORTUNITIES: {2, 5}}), {MATCH, PRESENT, COUNTS}),
+    "member mapped to the wrong member": (ImportFaults(swap_member={OWNER: OTHER}), {OWNERS, VALUES}),
+    "relation column left unmapped": (ImportFaults(unmapped={(OPPORTUNITIES, "Point of Contact Id")}), {PARENT, VALUES}),
+    "file imported twice": (ImportFaults(twice_without_ids={OPPORTUNITIES}), {MATCH}),
+}
+
+
+def _live(demo: Source, sql: str, params: list[object] | None = None) -> list[tuple[object, ...]]:
+    with duckdb.connect(str(demo.snapshot), read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+def _owner_holders(demo: Source) -> dict[tuple[str, str], set[str]]:
+    """(object, member join column) -> the live records whose member there is OWNER."""
+    [(owner,)] = _live(demo, "SELECT CAST(id AS VARCHAR) FROM members WHERE email = ?", [OWNER])
+    out = {}
+    for name, column in _live(demo, "SELECT object, join_column FROM fields WHERE target_object = 'workspaceMember' AND join_column IS NOT NULL "
+                                    "AND object IN (SELECT name_singular FROM objects WHERE snapshotted)"):
+        ids = {str(r[0]) for r in _live(demo, f'SELECT id FROM records."{name}" WHERE "deletedAt" IS NULL AND "{column}" = ?', [owner])}
+        if ids:
+            out[(str(name), str(column))] = ids
+    return out
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+def test_a_mistake_in_a_pass_fails_the_check_guarding_against_it_naming_the_records(
+        fault: str, prepared: Prepared, demo: Source, pytester: pytest.Pytester, tmp_path: Path) -> None:
+    """The whole import with one mistake, audited with --final: exactly the checks guarding against it
+    fail (besides what the UI cannot carry), and their evidence names the records."""
+    faults, checks = FAULTS[fault]
+    results, target = asyncio.run(import_into(prepared.folder, new_target(), tmp_path / "target.duckdb", faults))
+    assert [r.error for r in results if r.error] == []
+    run = audit(pytester, demo.snapshot, target, tmp_path / "reports", "--final")
+    holders = _owner_holders(demo)
+    objects = sorted({name for name, _ in holders}) if fault.startswith("member") else ["opportunity"]
+    expected = {check.format(name) for check in checks for name in objects}
+    assert set(not_passed(run)) == NOT_CARRIED_FAILURES | expected, sorted(set(not_passed(run)) ^ (NOT_CARRIED_FAILURES | expected))
+    opportunities = [r[0] for r in csv.reader((prepared.folder / OPPORTUNITIES).read_text(encoding="utf-8-sig").splitlines())][1:]
+    if fault == "dropped rows":
+        dropped = {opportunities[1], opportunities[4]}
+        assert {(s["problem"], s["source_id"]) for s in samples(run, MATCH.format("opportunity"))} == {("unmatched", i) for i in dropped}
+        assert {s["source_id"] for s in samples(run, PRESENT.format("opportunity"))} == dropped
+        assert {s["source_id"] for s in samples(run, COUNTS.format("opportunity"))} == dropped
+    elif fault == "file imported twice":
+        found = samples(run, MATCH.format("opportunity"))
+        assert {s["source_id"] for s in found} == set(opportunities) and {s["problem"] for s in found} == {"twin"}
+        assert all(s["candidates"].split(", ")[0] == s["source_id"] and len(s["candidates"].split(", ")) == 2 for s in found)
+    elif fault.startswith("member"):
+        for (name, column), ids in holders.items():
+            named = {(s["source_id"], s["field"], s["source"], s["target"]) for s in samples(run, OWNERS.format(name))}
+            assert named == {(i, column, OWNER, OTHER) for i in ids}, name
+    else:
+        live_parent = {str(r[0]) for r in _live(demo, 'SELECT o.id FROM records.opportunity o JOIN records.person p ON p.id = o."pointOfContactId" '
+                                                      'WHERE o."deletedAt" IS NULL AND p."deletedAt" IS NULL')}
+        for check in (PARENT, VALUES):
+            named = {(s["source_id"], s["target_id"], s["field"], s["target"]) for s in samples(run, check.format("opportunity"))}
+            assert named == {(i, i, "pointOfContactId", None) for i in live_parent}, check
+
+
