@@ -66,6 +66,10 @@ class Differ:
             self.source_objects = {o.name_singular: o for o in s.objects()}
             self.target_objects = {o.name_singular: o for o in t.objects()}
             self.source_counts = {name: counts for name, counts in s.counts().items()}
+            # A folder of CSV exports holds live records only: a reference to a record it lacks (soft-deleted,
+            # not exported) cannot have been carried, so it is expected empty in the target.
+            self.csv_tables = ({r[0] for r in s.con.execute("SELECT name_singular FROM objects WHERE snapshotted").fetchall()}
+                               if s.info.get("origin") == "csv" else set())
         self.con = duckdb.connect()
         try:
             self.con.execute(f"ATTACH '{self.paths['s']}' AS s (READ_ONLY)")
@@ -125,7 +129,13 @@ class Differ:
                 alias = f"j{len(joins)}"
                 joins.append(f"LEFT JOIN any_map {alias} ON {alias}.source_id = CAST({ref} AS VARCHAR)")
                 # A parent the map sends to NULL is one the target cannot hold (soft-deleted, not carried): expected empty.
-                return f"CASE WHEN {alias}.source_id IS NULL THEN CAST({ref} AS VARCHAR) ELSE {alias}.target_id END"
+                mapped = f"CASE WHEN {alias}.source_id IS NULL THEN CAST({ref} AS VARCHAR) ELSE {alias}.target_id END"
+                if meta.target_object in self.csv_tables:
+                    parent = f"p{len(joins)}"
+                    joins.append(f"LEFT JOIN (SELECT DISTINCT CAST(id AS VARCHAR) AS id FROM s.records.{_quote(meta.target_object or '')}) "
+                                 f"{parent} ON {parent}.id = CAST({ref} AS VARCHAR)")
+                    return f"CASE WHEN {alias}.source_id IS NULL AND {parent}.id IS NULL THEN NULL ELSE {mapped} END"
+                return mapped
             return f"CAST({ref} AS VARCHAR)"
         sql_type = column.sql_type
         if self.empty_boolean_is_false and meta is not None and meta.type == "BOOLEAN" and column.sub is None:

@@ -33,6 +33,7 @@ from tests.checks.audit_runs import (
     ATTACHMENTS,
     COUNTS,
     LINKS,
+    MANUAL,
     MATCH,
     NOT_CARRIED_FAILURES,
     OWNERS,
@@ -231,3 +232,27 @@ def test_a_mistake_in_a_pass_fails_the_check_guarding_against_it_naming_the_reco
             assert named == {(i, i, "pointOfContactId", None) for i in live_parent}, check
 
 
+
+
+# the source as a folder of exports ---------------------------------------------------------------
+def test_the_export_folder_as_source_gives_the_snapshot_s_verdict_thanks_to_its_schema_json(
+        passes: list[Pass], demo: Source, pytester: pytest.Pytester, tmp_path: Path) -> None:
+    """`--source exports/`: export-csv's schema.json types the files with the source's model and
+    members, so the audit of the imported objects agrees with the one against the source snapshot.
+    Without it, the folder is typed by the target, whose member ids differ: owners look wrong."""
+    final = passes[-1]
+    objects = ("--objects", ",".join(final.done))
+    by_snapshot = audit(pytester, demo.snapshot, final.target, tmp_path / "snapshot", *objects)
+    by_folder = audit(pytester, demo.exports, final.target, tmp_path / "folder", *objects)
+    assert by_snapshot.result.ret == by_folder.result.ret == 0
+    assert by_folder.data["verdict"] == by_snapshot.data["verdict"] == "PASS WITH WARNINGS"
+    checks = {n: o for n, o in outcomes(by_snapshot).items() if not n.startswith(MANUAL)}
+    assert {n: o for n, o in outcomes(by_folder).items() if not n.startswith(MANUAL)} == checks, "the items to confirm come from the source's configuration"
+    assert "position" in by_folder.data["not_compared"], "a CSV export holds no position"
+
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    for path in demo.exports.glob("*.csv"):
+        (bare / path.name).write_bytes(path.read_bytes())
+    typed_by_target = audit(pytester, bare, final.target, tmp_path / "bare-reports", *objects)
+    assert OWNERS.format("company") in not_passed(typed_by_target)
