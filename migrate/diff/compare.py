@@ -67,9 +67,10 @@ class Differ:
             self.target_objects = {o.name_singular: o for o in t.objects()}
             self.source_counts = {name: counts for name, counts in s.counts().items()}
             # A folder of CSV exports holds live records only: a reference to a record it lacks (soft-deleted,
-            # not exported) cannot have been carried, so it is expected empty in the target.
+            # not exported) and the target lacks too cannot have been carried, so it is expected empty there.
             self.csv_tables = ({r[0] for r in s.con.execute("SELECT name_singular FROM objects WHERE snapshotted").fetchall()}
                                if s.info.get("origin") == "csv" else set())
+            self.csv_tables &= {r[0] for r in t.con.execute("SELECT name_singular FROM objects WHERE snapshotted").fetchall()}
         self.con = duckdb.connect()
         try:
             self.con.execute(f"ATTACH '{self.paths['s']}' AS s (READ_ONLY)")
@@ -132,8 +133,9 @@ class Differ:
                 mapped = f"CASE WHEN {alias}.source_id IS NULL THEN CAST({ref} AS VARCHAR) ELSE {alias}.target_id END"
                 if meta.target_object in self.csv_tables:
                     parent = f"p{len(joins)}"
-                    joins.append(f"LEFT JOIN (SELECT DISTINCT CAST(id AS VARCHAR) AS id FROM s.records.{_quote(meta.target_object or '')}) "
-                                 f"{parent} ON {parent}.id = CAST({ref} AS VARCHAR)")
+                    table = _quote(meta.target_object or "")
+                    joins.append(f"LEFT JOIN (SELECT CAST(id AS VARCHAR) AS id FROM s.records.{table} UNION "
+                                 f"SELECT CAST(id AS VARCHAR) FROM t.records.{table}) {parent} ON {parent}.id = CAST({ref} AS VARCHAR)")
                     return f"CASE WHEN {alias}.source_id IS NULL AND {parent}.id IS NULL THEN NULL ELSE {mapped} END"
                 return mapped
             return f"CAST({ref} AS VARCHAR)"
