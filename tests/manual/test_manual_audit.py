@@ -87,10 +87,10 @@ async def _passes(prepared: Prepared, folder: Path) -> list[Pass]:
 
 @pytest.fixture(scope="module")
 def passes(prepared: Prepared, tmp_path_factory: pytest.TempPathFactory) -> list[Pass]:
-    """One target imported step by step, snapshotted after each step (a snapshot is cheap)."""
+    """One target imported pass by pass, snapshotted after each pass (a snapshot is cheap)."""
+    last = [f for f in prepared.manifest["files"] if f["step"] in pass_steps(prepared)[-1]]
+    assert last and all(f["second_pass"] for f in last), "the last pass is the second-pass files"
     return asyncio.run(_passes(prepared, tmp_path_factory.mktemp("passes")))
-
-
 
 
 AUDIT_TOML = '''
