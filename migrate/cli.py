@@ -269,6 +269,7 @@ def export_csv_command(
         typer.echo(f"{out / name}: {rows} records")
     if summary.empty:
         typer.echo(f"no records, no file: {', '.join(summary.empty)}")
+    typer.echo(f"{out / 'schema.json'}: the data model and members, for `pytest checks/ --source {out}`")
     typer.echo(f"{len(summary.files)} files, {summary.records} records in {summary.seconds:.1f} s; next: twenty-migrate prepare-csv --csv-dir {out}")
 
 
@@ -593,11 +594,16 @@ def id_map_command(
 
 @app.command("audit")
 def audit_command(
-    source: Annotated[str, typer.Option("--source", help="The source: a snapshot, or a URL (key in TWENTY_SOURCE_API_KEY) snapshotted first.")],
-    target: Annotated[str, typer.Option("--target", help="The target: a snapshot taken after apply, or a URL (key in TWENTY_TARGET_API_KEY).")],
-    state: Annotated[Path | None, typer.Option("--state", help="The apply journal (state.duckdb).")] = None,
-    report_dir: Annotated[Path, typer.Option("--report-dir", help="Where audit.html, audit.json and junit.xml go.")] = Path("reports"),
-    config: Annotated[Path | None, typer.Option("--config", help="audit.toml with per-check thresholds.")] = None,
+    source: Annotated[str, typer.Option("--source", help="The source: a snapshot, a URL (key in TWENTY_SOURCE_API_KEY) snapshotted first, "
+                                        "or a folder of CSV exports (export-csv writes its schema.json beside them).")],
+    target: Annotated[str, typer.Option("--target", help="The target: a snapshot taken after apply or an import pass, or a URL "
+                                        "(key in TWENTY_TARGET_API_KEY).")],
+    state: Annotated[Path | None, typer.Option("--state", help="The apply journal (state.duckdb); none after an import by hand.")] = None,
+    report_dir: Annotated[Path, typer.Option("--report-dir", help="Where each run's folder, audit.html, audit.json and index.html go.")] = Path("reports"),
+    config: Annotated[Path | None, typer.Option("--config", help="audit.toml: per-check thresholds, [match] keys, final = true.")] = None,
+    final: Annotated[bool, typer.Option("--final", help="The import is complete: an object with no records in the target fails instead of being pending.")] = False,
+    objects: Annotated[str | None, typer.Option("--objects", help="Audit only these objects (comma-separated, e.g. company,person): "
+                                                "what the import passes so far have brought in; the others are pending.")] = None,
     rate: RateOption = 90.0,
     debug: DebugOption = False,
 ) -> None:
@@ -605,11 +611,16 @@ def audit_command(
 
     Exit codes: 0 every check passed, 1 a check failed, 2 usage error, 3 Twenty unreachable or key refused.
     Example: twenty-migrate audit --source source.duckdb --target target.duckdb --state state.duckdb
+    Example, after each pass of an import by hand: twenty-migrate audit --source exports/ --target https://crm.example.com --objects company,person
+    (and with --final after the last one; reports/index.html lists every pass).
     """
     from migrate.audit.run import run_audit
 
     with reported(debug):
-        paths = {}
+        names = [n.strip() for n in objects.split(",") if n.strip()] if objects is not None else None
+        if names is not None and not names:
+            raise ConfigError("--objects needs at least one object name, e.g. --objects company,person.")
+        paths: dict[str, Path] = {}
         for name, value, variable in (("source", source, "TWENTY_SOURCE_API_KEY"), ("target", target, "TWENTY_TARGET_API_KEY")):
             if value.startswith(("http://", "https://")):
                 report_dir.mkdir(parents=True, exist_ok=True)
@@ -621,11 +632,11 @@ def audit_command(
         for name, path in (("--source", paths["source"]), ("--target", paths["target"]), ("--state", state), ("--config", config)):
             if path is not None and not path.exists():
                 raise ConfigError(f"{name} {path} does not exist.")
-        extra = ["--audit-config", str(config.resolve())] if config else []
-        code = run_audit(paths["source"], paths["target"], state=state, report_dir=report_dir, quiet=False, extra=extra)
+        code = run_audit(paths["source"], paths["target"], state=state, report_dir=report_dir, quiet=False, config=config,
+                         final=final, objects=names)
     if code not in (0, 1):
         raise typer.Exit(EXIT_USAGE)
-    typer.echo(f"report: {report_dir / 'audit.html'}")
+    typer.echo(f"report: {report_dir / 'audit.html'} (every pass: {report_dir / 'index.html'})")
     raise typer.Exit(code)
 
 

@@ -122,3 +122,50 @@ def test_a_bad_seed_exits_2_with_one_line() -> None:
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, result.stderr
     assert "not-a-seed" in lines[0] and "Traceback" not in result.stderr
+
+
+# twenty-migrate audit: passes of an import by hand ---------------------------------------------
+def test_audit_help_shows_final_and_objects_with_an_example() -> None:
+    result = run("audit", "--help")
+    assert result.returncode == 0, result.stderr
+    text = " ".join(result.stdout.split())
+    assert "--final" in text and "--objects" in text
+    assert "twenty-migrate audit --source exports/ --target https://crm.example.com --objects company,person" in text
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    ([], {"final": False, "objects": None, "config": None, "state": None}),
+    (["--final"], {"final": True, "objects": None}),
+    (["--objects", "company, person,", "--config", "{config}"], {"final": False, "objects": ["company", "person"], "config": "{config}"}),
+])
+def test_audit_passes_final_objects_and_config_to_the_checklist(args: list[str], expected: dict[str, object], tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The options reach `run_audit` (which turns them into `pytest checks/ --final --objects ...`)."""
+    from typer.testing import CliRunner
+
+    import migrate.audit.run
+    from migrate.cli import app
+
+    for name in ("source.duckdb", "target.duckdb", "audit.toml"):
+        (tmp_path / name).write_bytes(b"")
+    seen: dict[str, object] = {}
+
+    def fake(source: object, target: object, **kwargs: object) -> int:
+        seen.update(kwargs, source=source, target=target)
+        return 0
+
+    monkeypatch.setattr(migrate.audit.run, "run_audit", fake)
+    config = str(tmp_path / "audit.toml")
+    result = CliRunner().invoke(app, ["audit", "--source", str(tmp_path / "source.duckdb"), "--target", str(tmp_path / "target.duckdb"),
+                                      "--report-dir", str(tmp_path / "r"), *(a.replace("{config}", config) for a in args)])
+    assert result.exit_code == 0, result.output
+    for key, value in expected.items():
+        got = seen[key]
+        assert (str(got) if isinstance(got, Path) else got) == (value.replace("{config}", config) if isinstance(value, str) else value)
+    assert f"every pass: {tmp_path / 'r' / 'index.html'}" in result.output
+
+
+def test_audit_objects_with_no_name_is_a_usage_error(tmp_path: Path) -> None:
+    (tmp_path / "s.duckdb").write_bytes(b"")
+    result = run("audit", "--source", str(tmp_path / "s.duckdb"), "--target", str(tmp_path / "s.duckdb"), "--objects", " , ")
+    assert result.returncode == 2 and "--objects needs at least one object name" in result.stderr

@@ -38,6 +38,11 @@ NOT_IMPORTED = {
 """Fields not compared, without a journal, when the target's records were re-created by an import
 (twenty-front buildRecordFromImportedStructuredRow.ts: ACTOR fields become {source: IMPORT}, POSITION
 is skipped)."""
+EMPTY_CHECKBOXES = "empty checkboxes"
+IMPORT_REWRITES = {EMPTY_CHECKBOXES: "compared as false: the UI's import writes false for an empty checkbox cell "
+                                     "(twenty-shared normalizeSpreadsheetImportRows.ts)"}
+"""Values the UI's import rewrites, compared as the import writes them when the target was re-created by one
+(link URLs and e-mails are compared without case on every audit)."""
 UNOFFERED_SUBS = {"RICH_TEXT_V2": ("blocknote",), "ADDRESS": ("addressLat", "addressLng")}
 """Sub-fields the UI's import does not offer (the BlockNote JSON, map coordinates)."""
 
@@ -88,6 +93,7 @@ def not_compared(source: Any, target: Any, has_journal: bool, recreated: bool = 
         out.update(NOT_IN_CSV)
     if not has_journal and (recreated or _imported_by_ui(source, target)):
         out.update(NOT_IMPORTED)
+        out.update(IMPORT_REWRITES)
         for obj in source.objects():  # sub-fields the import does not offer (CompositeFieldSubFieldLabels.ts)
             for f in obj.fields:
                 for sub in UNOFFERED_SUBS.get(f.type, ()):

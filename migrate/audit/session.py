@@ -12,7 +12,7 @@ from typing import Any
 import duckdb
 
 from migrate.audit.evidence import CheckResult
-from migrate.audit.passes import PENDING, PassOptions, not_compared
+from migrate.audit.passes import EMPTY_CHECKBOXES, PENDING, PassOptions, not_compared
 from migrate.diff.compare import Differ, ObjectDiff
 from migrate.diff.matching import Matching, ObjectMatching, match_snapshots
 from migrate.errors import InputError, SnapshotError
@@ -178,6 +178,13 @@ class AuditSession:
         model, configuration, members) meanwhile; `diff` and `dangling` wait for them. An error
         is left for the first check that asks, which meets it again and reports it."""
         if not self._prefetch:
+            # Built here, in the caller's thread: building it reads the snapshots' own connections
+            # (what is not compared, the matching), which the checks use meanwhile; a connection
+            # shared across threads gave wrong rows (an IndexError in Snapshot.members, seen once).
+            try:
+                _ = self.differ
+            except Exception:  # noqa: BLE001 - left for the first check that asks, which meets it again and reports it
+                return
             self._prefetch = [threading.Thread(target=self._prefetch_diffs, name="audit-diff", daemon=True),
                               threading.Thread(target=self._prefetch_dangling, name="audit-dangling", daemon=True)]
             for thread in self._prefetch:
@@ -230,7 +237,9 @@ class AuditSession:
         if self._differ is None:
             # Without a journal, the matching's journal-shaped id and member maps stand in for it.
             state = self._journal.readable_path if self._journal else self.matching.path  # type: ignore[union-attr]
-            self._differ = Differ(self.inputs.source, self.inputs.target, state, ignore=tuple(self.not_compared))
+            left_out = self.not_compared
+            self._differ = Differ(self.inputs.source, self.inputs.target, state, ignore=tuple(left_out),
+                                  empty_boolean_is_false=EMPTY_CHECKBOXES in left_out)
         return self._differ
 
     @property

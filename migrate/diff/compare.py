@@ -78,15 +78,23 @@ class Differ:
     `member_map (source_id, ..., target_email, ...)` tables (the apply journal, or any file shaped
     like it); without it, records are keyed by their source id and members by e-mail."""
 
-    def __init__(self, source: Path, target: Path, state: Path | None = None, ignore: tuple[str, ...] = ()) -> None:
-        """`ignore`: more fields or columns left out (what one side cannot hold, e.g. `position` of a CSV export)."""
+    def __init__(self, source: Path, target: Path, state: Path | None = None, ignore: tuple[str, ...] = (),
+                 empty_boolean_is_false: bool = False) -> None:
+        """`ignore`: more fields or columns left out (what one side cannot hold, e.g. `position` of a CSV export).
+        `empty_boolean_is_false`: an empty BOOLEAN compares as false (the UI's import writes false
+        for an empty checkbox cell)."""
         self.paths = {"s": Path(source), "t": Path(target)}
         self.ignore = ignore
+        self.empty_boolean_is_false = empty_boolean_is_false
         with Snapshot(self.paths["s"]) as s, Snapshot(self.paths["t"]) as t:
             self.source_objects = {o.name_singular: o for o in s.objects()}
             self.target_objects = {o.name_singular: o for o in t.objects()}
             self.source_counts = {name: counts for name, counts in s.counts().items()}
             self.snapshotted = {r[0] for r in s.con.execute("SELECT name_singular FROM objects WHERE snapshotted").fetchall()}
+            # A folder of CSV exports holds live records only: a reference to a record it lacks (soft-deleted,
+            # not exported) and the target lacks too cannot have been carried, so it is expected empty there.
+            self.csv_parents = frozenset(self.snapshotted & {r[0] for r in t.con.execute(
+                "SELECT name_singular FROM objects WHERE snapshotted").fetchall()} if s.info.get("origin") == "csv" else ())
         self.con = duckdb.connect(config={"preserve_insertion_order": False})
         try:
             self.con.execute(f"ATTACH '{_literal(self.paths['s'])}' AS s (READ_ONLY)")
@@ -154,10 +162,12 @@ class Differ:
         def lookup(kind: str, target_object: str | None, column: str) -> str:
             if kind == "member":
                 table = "expected_member" if side.side == "s" else "t_member"
+            elif kind == "held":  # the ids either side holds of `target_object`
+                table = f"(SELECT id FROM s.records.{quote(target_object or '')} UNION SELECT id FROM t.records.{quote(target_object or '')})"
             else:
                 table = self.id_map(target_object)
                 side.maps.append(target_object)
-            key = "id" if kind == "member" else "source_id"
+            key = "source_id" if kind == "relation" else "id"
             alias = side.lookups.get((table, column))
             if alias is None:
                 alias = side.lookups[(table, column)] = f"j{len(side.lookups)}"
@@ -178,8 +188,9 @@ class Differ:
             s_meta, t_meta = source_meta.get(column.field), target_meta.get(column.field)
             if not is_compared(column, s_meta, self.ignore) or not is_compared(target_columns[column.name], t_meta, self.ignore):
                 continue
-            pairs.append((column.name, expression("s", column, s_meta, self._lookup(s_side)),
-                          expression("t", target_columns[column.name], t_meta, self._lookup(t_side))))
+            options = {"empty_boolean_is_false": self.empty_boolean_is_false, "csv_parents": self.csv_parents}
+            pairs.append((column.name, expression("s", column, s_meta, self._lookup(s_side), **options),
+                          expression("t", target_columns[column.name], t_meta, self._lookup(t_side), **options)))
         return pairs, s_side, t_side, "createdBy_name" in target_columns
 
     def diff_object(self, name: str, con: duckdb.DuckDBPyConnection | None = None) -> ObjectDiff:

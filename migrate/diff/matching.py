@@ -13,7 +13,9 @@ find each source record's counterpart itself. Per object, a source record is mat
 A key matches when it is one-to-one: a source record whose key finds several target records (or
 whose target record is claimed by several source records) is *ambiguous*, and one that finds none
 is *unmatched*; both are evidence for the audit, never guesses, and no weaker key is tried after an
-ambiguity. Members are matched by e-mail on both sides (the target's member ids differ).
+ambiguity. A target record left over that a key finds for a source record already matched (by id,
+say) is a *twin* of that record's counterpart (a file imported twice without its Id column): the
+source record counts as ambiguous. Members are matched by e-mail on both sides (the target's member ids differ).
 
 The result is written as a journal-shaped DuckDB file (`id_map`, `member_map`), so the `Differ`
 uses it unchanged. Only pairs whose ids differ are written: the Differ keys a source record by its
@@ -84,7 +86,8 @@ class ObjectMatching:
     deleted_unmatched: int = 0
     """Unmatched source records that are soft-deleted (the UI's export leaves them out)."""
     samples: list[dict[str, Any]] = field(default_factory=list)
-    """Bounded: `{"problem": "ambiguous"|"unmatched", "source_id", "key", "candidates"}`."""
+    """Bounded: `{"problem": "ambiguous"|"twin"|"unmatched", "source_id", "key", "candidates"}` (a twin's
+    candidates: the target record matched first, then its twins)."""
     unmatched_ids: list[str] = field(default_factory=list)
     """Up to SAMPLES unmatched source ids, soft-deleted ones excluded."""
     deleted_ids: list[str] = field(default_factory=list)
@@ -237,12 +240,34 @@ class _Matcher:
             return f"nullif(trim({ref}), '')"
         return f"CAST({ref} AS VARCHAR)"
 
-    def _keyed(self, side: str, name: str, key: MatchKey) -> str:
+    def _keyed(self, side: str, name: str, key: MatchKey, among: str | None = None) -> str:
+        """Each record's key, for the records of `among` (a query of ids; default: those not matched yet)."""
         joins: list[str] = []
         exprs = [self._expr(side, part, joins) for part in key.parts]
         keys = ", ".join(f"{e} AS k{n}" for n, e in enumerate(exprs))
         return (f"SELECT CAST(r.id AS VARCHAR) AS id, {keys} FROM {side}.records.{_quote(name)} r {' '.join(joins)} "
-                f"WHERE CAST(r.id AS VARCHAR) IN (SELECT id FROM rem_{side})")
+                f"WHERE CAST(r.id AS VARCHAR) IN ({among or f'SELECT id FROM rem_{side}'})")
+
+    def _twins(self, name: str, keys: list[MatchKey], out: ObjectMatching) -> None:
+        """Target records left over that a key finds for a source record already matched: twins (a
+        file imported twice without its Id column). Each such source record is ambiguous."""
+        twins: dict[str, tuple[str, list[str]]] = {}
+        for key in keys:
+            if not self._count("rem_t"):
+                break
+            on = " AND ".join(f"s.k{n} IS NOT DISTINCT FROM t.k{n}" for n in range(len(key.parts)))
+            on += " AND (" + " OR ".join(f"s.k{n} IS NOT NULL" for n in range(len(key.parts))) + ")"
+            matched = f"SELECT sid FROM pairs WHERE object = {_literal(name)} AND tid IS NOT NULL"
+            rows = self.con.execute(f"""WITH s AS ({self._keyed('s', name, key, matched)}), t AS ({self._keyed('t', name, key)})
+                SELECT s.id, any_value(p.tid), list(DISTINCT t.id ORDER BY t.id),
+                       concat_ws(' | ', {', '.join(f'any_value(s.k{n})' for n in range(len(key.parts)))})
+                FROM s JOIN t ON {on} JOIN pairs p ON p.object = {_literal(name)} AND p.sid = s.id GROUP BY s.id ORDER BY s.id""").fetchall()
+            for sid, tid, extra, value in rows:
+                twins.setdefault(sid, (f"{key.label}: {value}", [tid, *extra]))
+            self.con.execute("DELETE FROM rem_t WHERE id IN (SELECT unnest(?))", [[t for _, (_, ts) in twins.items() for t in ts[1:]]])
+        out.ambiguous += len(twins)
+        for sid, (value, candidates) in list(twins.items())[:max(0, SAMPLES - len(out.samples))]:
+            out.samples.append({"problem": "twin", "source_id": sid, "key": value, "candidates": candidates})
 
     def match_object(self, obj: ObjectMeta, keys: list[MatchKey]) -> ObjectMatching:
         name = obj.name_singular
@@ -278,6 +303,7 @@ class _Matcher:
             self.con.execute("DELETE FROM rem_s WHERE id IN (SELECT sid FROM cand WHERE per_source > 1 OR per_target > 1)")
             self.con.execute("DELETE FROM rem_t WHERE id IN (SELECT tid FROM cand WHERE per_source > 1 OR per_target > 1)")
             self._take(name, key.label, out)
+        self._twins(name, keys, out)
         out.unmatched_source = self.con.execute("SELECT count(*) FILTER (WHERE NOT deleted) FROM rem_s").fetchone()[0]  # type: ignore[index]
         out.deleted_unmatched = self.con.execute("SELECT count(*) FILTER (WHERE deleted) FROM rem_s").fetchone()[0]  # type: ignore[index]
         out.unmatched_target = self._count("rem_t")

@@ -32,13 +32,18 @@ def is_compared(column: Column, meta: FieldMeta | None, ignore: tuple[str, ...] 
 
 Lookup = Callable[[str, str | None, str], str]
 """`lookup(kind, target_object, column)` adds a LEFT JOIN to the query and returns its alias:
-kind "member" joins the side's member e-mails (`alias.email`), kind "relation" the id map of
+kind "member" joins the side's member e-mails (`alias.email`), kind "held" the ids either side holds of
+`target_object` (`alias.id`), kind "relation" the id map of
 `target_object` (`alias.target_id`). Each lookup table is unique on its key, so a join gives what
 a scalar subquery would, as one hash join."""
 
 
-def expression(side: str, column: Column, meta: FieldMeta | None, lookup: Lookup) -> str:
-    """A normalised SQL expression for one compared column of the record `r` on side `s` or `t`."""
+def expression(side: str, column: Column, meta: FieldMeta | None, lookup: Lookup, *, empty_boolean_is_false: bool = False,
+               csv_parents: frozenset[str] = frozenset()) -> str:
+    """A normalised SQL expression for one compared column of the record `r` on side `s` or `t`.
+    `empty_boolean_is_false`: an empty checkbox reads false (the UI's import writes false);
+    `csv_parents`: objects of a CSV-export source, whose references to a record neither side
+    holds (soft-deleted, not exported) are expected empty."""
     ref = f"r.{quote(column.name)}"
     if (column.kind == "join" and meta is not None and meta.target_object == MEMBER_OBJECT) or column.name == "createdBy_workspaceMemberId":
         return f"{lookup('member', MEMBER_OBJECT, column.name)}.email"
@@ -46,8 +51,14 @@ def expression(side: str, column: Column, meta: FieldMeta | None, lookup: Lookup
         if side == "s":
             # A parent the map sends to NULL is one the target cannot hold (soft-deleted, not carried): expected empty.
             alias = lookup("relation", meta.target_object, column.name)
-            return f"CASE WHEN {alias}.source_id IS NULL THEN {ref} ELSE {alias}.target_id END"
+            mapped = f"CASE WHEN {alias}.source_id IS NULL THEN {ref} ELSE {alias}.target_id END"
+            if meta.target_object in csv_parents:
+                held = lookup("held", meta.target_object, column.name)
+                return f"CASE WHEN {alias}.source_id IS NULL AND {held}.id IS NULL THEN NULL ELSE {mapped} END"
+            return mapped
         return ref
+    if empty_boolean_is_false and meta is not None and meta.type == "BOOLEAN" and column.sub is None:
+        return f"coalesce({ref}, false)"
     sql_type = column.sql_type
     if sql_type == "TIMESTAMP":
         return f"date_trunc('millisecond', {ref})"

@@ -13,6 +13,10 @@ Written from Twenty's server export (`../shared/twenty/csv.md` §1, §8), not fr
 search vectors; csv.md §1.3) stays out. Objects are those with a record index page (business and
 custom objects; not note/task targets or attachments, which the UI cannot export, csv.md §3),
 and only those holding live records get a file, named `<nameSingular>.csv` (csv.md §1.5).
+
+Beside the files, `schema.json` (`snapshot/schema_file.py`): the source's data model and members,
+so that `pytest checks/ --source exports/` and `snapshot --csv-dir exports/` type the CSVs with the
+source's model and resolve the source's member ids, not the target's.
 """
 
 from __future__ import annotations
@@ -30,10 +34,12 @@ from migrate.model import COMPOSITE_SUBFIELDS, FieldMeta, ObjectMeta
 from migrate.progress import NULL_PROGRESS, Progress
 from migrate.snapshot.csv_format import SUBFIELD_LABELS
 from migrate.snapshot.reader import Snapshot
+from migrate.snapshot.schema_file import save_schema
 from migrate.snapshot.tables import is_snapshotted
 from migrate.twenty.client import TwentyClient
 
 NEVER_IN_A_VIEW = frozenset({"id", "position", "deletedAt"})
+SCHEMA_FILE = "schema.json"
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,7 +174,9 @@ async def export_from_api(client: TwentyClient, out: Path, *, progress: Progress
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     summary = ExportSummary(out)
-    for obj in exportable_objects(await client.objects()):
+    objects = await client.objects()
+    save_schema(out / SCHEMA_FILE, objects, await client.members())
+    for obj in exportable_objects(objects):
         task = progress.start(obj.name_plural, None)
         target = ObjectFile(out, obj)
         try:
@@ -192,6 +200,7 @@ def export_from_snapshot(snapshot: Path, out: Path, *, progress: Progress = NULL
     summary = ExportSummary(out)
     with Snapshot(snapshot) as snap:
         taken = {r[0] for r in snap.con.execute("SELECT name_singular FROM objects WHERE snapshotted").fetchall()}
+        save_schema(out / SCHEMA_FILE, snap.objects(), snap.members())
         for obj in exportable_objects(o for o in snap.objects() if o.name_singular in taken):
             task = progress.start(obj.name_plural, None)
             target = ObjectFile(out, obj)

@@ -25,6 +25,7 @@ from pathlib import Path
 from migrate.errors import InputError
 from migrate.manual.cells import RawReader, RawWriter
 from migrate.manual.changes import HEADER, Change, SafeCsv, change_row
+from migrate.manual.dangling import DanglingReferences
 from migrate.manual.export import exportable_objects
 from migrate.manual.losses import (
     ColumnLosses,
@@ -134,6 +135,8 @@ def prepare_csv(csv_dir: Path, model: SourceModel, out: Path, *, overrides: dict
     result.losses = link_object_losses(model.live if model.counted else None) + deleted_losses(model.deleted, order)
     result.losses += missing_file_losses(model.live, (o.name_singular for o in exportable_objects(model.objects)), order)
     run = _Run(result, SafeCsv(out / "changes.csv", HEADER))
+    counted = {name: _check_rows(path, obj) for name, (path, obj) in pairs.items()}
+    exported = {name: ids for name, (_, ids) in counted.items()}
     second_step = len(order)
     for step, name in enumerate(order, start=1):
         path, obj = pairs[name]
@@ -141,13 +144,13 @@ def prepare_csv(csv_dir: Path, model: SourceModel, out: Path, *, overrides: dict
         second_name = f"{second_step + 1:0{width}d}-{name}-second-pass.csv" if pending else None
         second_step += bool(pending)
         task = progress.start(obj.name_plural, None)
-        total = _check_rows(path, obj)
+        total = counted[name][0]
         short = short_file_loss(name, total, model.live[name]) if model.counted and name in model.live else None
         if short is not None:
             result.losses.append(short)
         progress.set_total(task, total)
         _prepare_file(run, path, obj, f"{step:0{width}d}-{name}", step, total, pending, second_name, directory, email_label,
-                      functools.partial(progress.advance, task))
+                      functools.partial(progress.advance, task), exported)
     result.changes = run.changes.close()
     if run.unmapped is not None:
         run.unmapped.close()
@@ -159,20 +162,25 @@ def prepare_csv(csv_dir: Path, model: SourceModel, out: Path, *, overrides: dict
     return result
 
 
-def _check_rows(path: Path, obj: ObjectMeta) -> int:
-    """The number of data rows; every row must have as many cells as the header."""
+def _check_rows(path: Path, obj: ObjectMeta) -> tuple[int, set[str]]:
+    """The number of data rows and the ids they hold; every row must have as many cells as the header."""
     with RawReader(path) as raw:
-        width = len(bind_headers(path, obj, raw.header, "units"))
-        total = 0
+        bound = bind_headers(path, obj, raw.header, "units")
+        width = len(bound)
+        id_index = next((i for i, c in enumerate(bound) if c.target.field.name == "id" and not c.target.join), None)
+        total, ids = 0, set()
         for total, row in enumerate(raw.rows(), start=1):
             if len(row) != width:
                 raise InputError(f"Row {total} of {path.name} has {len(row)} cells but the header has {width}; fix the "
                                  "row or export the view again.", path=str(path), row=total)
-    return total
+            if id_index is not None and row[id_index]:
+                ids.add(row[id_index])
+    return total, ids
 
 
 def _prepare_file(run: _Run, path: Path, obj: ObjectMeta, stem: str, step: int, total: int, pending: set[str],
-                  second_name: str | None, directory: MemberDirectory, email_label: str, advance: Callable[[int], None]) -> None:
+                  second_name: str | None, directory: MemberDirectory, email_label: str, advance: Callable[[int], None],
+                  exported: dict[str, set[str]]) -> None:
     result = run.result
     with RawReader(path) as raw:
         bound = bind_headers(path, obj, raw.header, "units")
@@ -184,6 +192,7 @@ def _prepare_file(run: _Run, path: Path, obj: ObjectMeta, stem: str, step: int, 
         losses = ColumnLosses(obj, [c.target for c in bound], mappings)
         member_columns = find_member_columns(obj, header, email_label)
         rewriter = MemberRewriter(path.name, header, member_columns, directory)
+        dangling = DanglingReferences(path.name, header, [c.target for c in bound], exported, frozenset({MEMBER_OBJECT}))
         for change in rewriter.header_changes:
             run.change(change)
         final: list[ColumnMapping] = []
@@ -207,6 +216,9 @@ def _prepare_file(run: _Run, path: Path, obj: ObjectMeta, stem: str, step: int, 
             for row in itertools.islice(rows, size):
                 number += 1
                 losses.add(row)
+                row, emptied = dangling.fix(number, row)
+                for change in emptied:
+                    run.change(change)
                 new_row, changes, unmapped = rewriter.rewrite(number, row)
                 writer.add(new_row)
                 for change in changes:
@@ -218,7 +230,7 @@ def _prepare_file(run: _Run, path: Path, obj: ObjectMeta, stem: str, step: int, 
             result.files.append(PreparedFile(file, obj.name_singular, obj.label_plural or obj.name_plural, step, part, len(sizes),
                                              writer.close(), False, final))
             advance(size)
-    result.losses += losses.losses()
+    result.losses += losses.losses() + dangling.losses(obj.name_singular)
     run.change(Change(path.name, 0, "", path.name, ", ".join(names), "renamed: the number gives the import order" + (
         f"; split: the import takes at most {result.max_rows} rows a file" if len(names) > 1 else "")))
     if second is not None and second_name:

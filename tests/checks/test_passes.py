@@ -23,9 +23,23 @@ from typing import Any
 
 import pytest
 
-from migrate.audit.run import CHECKS
+from tests.checks.audit_runs import (
+    ATTACHMENTS,
+    COUNTS,
+    LINKS,
+    MATCH,
+    NOT_CARRIED_FAILURES,
+    OWNERS,
+    PARENT,
+    PRESENT,
+    VALUES,
+    audit_in_process,
+    not_passed,
+    outcomes,
+    samples,
+)
 from tests.checks.conftest import AuditRun, MigrationFiles
-from tests.checks.ui_import import NOT_CARRIED, ui_import
+from tests.checks.ui_import import ui_import
 
 pytest_plugins = ["pytester"]
 
@@ -41,18 +55,6 @@ invoice = ["name", "contract"]
 project = ["name", "createdAt"]
 """
 IMPORTED = ("company", "person", "opportunity", "note", "task", "contract", "invoice", "project")
-MATCH = "checks/test_matching.py::test_every_source_record_matches_one_target_record[{}]"
-COUNTS = "checks/test_counts.py::test_record_count_is_explained[{}]"
-PRESENT = "checks/test_records.py::test_every_source_record_is_in_the_target[{}]"
-VALUES = "checks/test_records.py::test_every_field_holds_the_source_value[{}]"
-PARENT = "checks/test_relations.py::test_references_point_at_the_mapped_parent[{}]"
-OWNERS = "checks/test_owners.py::test_owners_and_assignees_are_the_same_people[{}]"
-ATTACHMENTS = "checks/test_attachments.py::test_attachment_files_are_identical"
-LINKS = "checks/test_targets.py::test_every_link_of_every_note_and_task_arrived[{}]"
-MANUAL = "checks/test_manual_items.py::"
-NOT_CARRIED_FAILURES = {ATTACHMENTS, LINKS.format("noteTarget"), LINKS.format("taskTarget"),
-                        *(check.format(name) for name in NOT_CARRIED for check in (MATCH, COUNTS, PRESENT))}
-"""What the final pass fails on after a faithful import: what the UI's import cannot carry."""
 
 Run = Callable[..., AuditRun]
 
@@ -63,33 +65,11 @@ def audit_pass(pytester: pytest.Pytester, clean_migration: MigrationFiles, tmp_p
     [match] config and no journal, every run into the same report folder."""
     config = tmp_path / "audit.toml"
     config.write_text(AUDIT_TOML, encoding="utf-8")
-    report_dir = tmp_path / "reports"
 
     def run(target: Path, *extra: str) -> AuditRun:
-        result = pytester.runpytest(str(CHECKS), "-p", "no:cacheprovider", "--source", str(clean_migration.source), "--target", str(target),
-                                    "--audit-config", str(config), "--report-dir", str(report_dir), *extra)
-        out = AuditRun(result, report_dir)
-        reprec = getattr(result, "reprec", None)
-        if reprec is not None and result.ret in (0, 1):
-            passed, _, failed = reprec.listoutcomes()
-            out.passed, out.failed = {r.nodeid for r in passed}, {r.nodeid for r in failed}
-        out.data = json.loads((report_dir / "audit.json").read_text(encoding="utf-8"))
-        return out
+        return audit_in_process(pytester, clean_migration.source, target, tmp_path / "reports", "--audit-config", str(config), *extra)
 
     return run
-
-
-def outcomes(run: AuditRun) -> dict[str, str]:
-    return {r["nodeid"]: r["outcome"] for r in run.data["results"]}
-
-
-def not_passed(run: AuditRun) -> dict[str, str]:
-    """Every check that did not pass, the manual items (to confirm, no sign-off file) left out."""
-    return {n: o for n, o in outcomes(run).items() if o != "passed" and not n.startswith(MANUAL)}
-
-
-def samples(run: AuditRun, nodeid: str) -> list[dict[str, Any]]:
-    return run.outcome(nodeid)["evidence"]["samples"]  # type: ignore[no-any-return]
 
 
 def live(files: MigrationFiles, name: str) -> int:
@@ -203,13 +183,13 @@ def test_what_an_import_cannot_carry_is_left_out_only_without_a_journal(clean_mi
     """createdBy and position are not compared when the target's records were re-created by an
     import (some created by IMPORT, or matched under new ids), never with a journal or after an
     `apply` that kept the ids."""
-    from migrate.audit.passes import NOT_IMPORTED, not_compared
+    from migrate.audit.passes import IMPORT_REWRITES, NOT_IMPORTED, not_compared
     from migrate.snapshot.reader import Snapshot
 
     target, _ = imported(tmp_path, clean_migration, "carried", ("company",))
     with Snapshot(clean_migration.source) as source, Snapshot(target) as ui, Snapshot(clean_migration.target) as applied:
         left_out = not_compared(source, ui, has_journal=False)
-        assert set(left_out) == {*NOT_IMPORTED, "bodyV2_blocknote", "brief_blocknote", "address_addressLat", "address_addressLng",
+        assert set(left_out) == {*NOT_IMPORTED, *IMPORT_REWRITES, "bodyV2_blocknote", "brief_blocknote", "address_addressLat", "address_addressLng",
                                  "site_addressLat", "site_addressLng"}
         assert not_compared(source, ui, has_journal=True) == {}
         assert not_compared(source, applied, has_journal=False) == {}

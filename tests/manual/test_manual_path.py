@@ -18,27 +18,18 @@ from typing import Any
 import duckdb
 import pytest
 
-from migrate.emulator import create_app
 from migrate.emulator.app import Emulator
-from migrate.emulator.seed import DEMO_MEMBERS, SeedSpec, seed_workspace
+from migrate.emulator.seed import DEMO_MEMBERS
 from migrate.manual.prepare import prepare_csv
 from migrate.manual.source_model import model_from_file
 from migrate.snapshot.from_api import snapshot_from_api
 from migrate.snapshot.reader import Snapshot
 from migrate.snapshot.tables import record_columns
-from tests.manual.conftest import Source
+from tests.manual.conftest import Prepared, Source, import_into, new_target
 from tests.manual.ui_import import FileResult, ImportFaults, ImportRefused, ui_import
-from tests.plan.workspaces import NO_LIMIT, TARGET_KEY, TARGET_URL, connect
+from tests.plan.workspaces import connect
 
 NOT_EXPORTED_COLUMNS = {"position", "deletedAt"}
-
-
-def new_target() -> Emulator:
-    """Steps 1-3 of the guide done: the data model recreated (the demo's custom objects) and every
-    member invited, with the source's e-mails; no records."""
-    app = create_app(api_keys=[TARGET_KEY], server_url=TARGET_URL, limits=NO_LIMIT)
-    seed_workspace(app.workspace, SeedSpec(records=0, members=DEMO_MEMBERS, rng_seed=7, with_custom_objects=True))
-    return app
 
 
 @dataclass(frozen=True)
@@ -49,20 +40,14 @@ class Imported:
     target: Path
 
 
-async def _import(folder: Path, target: Emulator, out: Path, faults: ImportFaults | None = None) -> tuple[list[FileResult], Path]:
-    async with connect(target) as client:
-        results = await ui_import(folder, client, faults)
-        await snapshot_from_api(client, out)
-    return results, out
+def _import(folder: Path, target: Emulator, out: Path, faults: ImportFaults | None = None) -> tuple[list[FileResult], Path]:
+    return asyncio.run(import_into(folder, target, out, faults))
 
 
 @pytest.fixture(scope="module")
-def imported(demo: Source, tmp_path_factory: pytest.TempPathFactory) -> Imported:
-    work = tmp_path_factory.mktemp("manual-path")
-    prepare_csv(demo.exports, model_from_file(demo.snapshot), work / "import", max_rows=40)
-    results, target = asyncio.run(_import(work / "import", new_target(), work / "target.duckdb"))
-    manifest = json.loads((work / "import" / "manifest.json").read_text(encoding="utf-8"))
-    return Imported(work / "import", manifest, results, target)
+def imported(prepared: Prepared, tmp_path_factory: pytest.TempPathFactory) -> Imported:
+    results, target = _import(prepared.folder, new_target(), tmp_path_factory.mktemp("manual-path") / "target.duckdb")
+    return Imported(prepared.folder, prepared.manifest, results, target)
 
 
 def test_every_file_imports_whole_in_the_written_order(imported: Imported) -> None:
@@ -167,7 +152,7 @@ def test_a_readme_mapping_the_import_does_not_offer_is_refused(demo: Source, tmp
     manifest["files"][0]["columns"][1]["map_to"] = "Creation date / Year"
     (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     with pytest.raises(ImportRefused, match="which the import does not offer"):
-        asyncio.run(_import(folder, new_target(), tmp_path / "t.duckdb"))
+        _import(folder, new_target(), tmp_path / "t.duckdb")
 
 
 def test_an_unknown_member_e_mail_fails_its_batch_and_stops_the_file(demo: Source, tmp_path: Path) -> None:
@@ -175,8 +160,8 @@ def test_an_unknown_member_e_mail_fails_its_batch_and_stops_the_file(demo: Sourc
     folder = tmp_path / "import"
     prepare_csv(demo.exports, model_from_file(demo.snapshot), folder)
     owner = next(m.email for m in DEMO_MEMBERS if m.email == "tim@apple.dev")
-    results, _ = asyncio.run(_import(folder, new_target(), tmp_path / "t.duckdb",
-                                     ImportFaults(swap_member={owner: "nobody@example.com"})))
+    results, _ = _import(folder, new_target(), tmp_path / "t.duckdb",
+                         ImportFaults(swap_member={owner: "nobody@example.com"}))
     assert results[-1].object == "company" and results[-1].sent == 0
     assert "No unique record found with condition: userEmail = nobody@example.com" in (results[-1].error or "")
 
@@ -194,8 +179,8 @@ def test_soft_deleted_records_are_the_named_loss_and_the_target_has_none(demo: S
 
 def test_a_pass_that_silently_dropped_rows_is_caught_by_the_comparison(demo: Source, imported: Imported, tmp_path: Path) -> None:
     """The comparison above can fail: the same import with two company rows dropped."""
-    results, target = asyncio.run(_import(imported.folder, new_target(), tmp_path / "t.duckdb",
-                                          ImportFaults(drop_rows={"01-company.csv": {2, 5}})))
+    results, target = _import(imported.folder, new_target(), tmp_path / "t.duckdb",
+                              ImportFaults(drop_rows={"01-company.csv": {2, 5}}))
     assert results[0].sent == imported.results[0].sent - 2
     broken = Imported(imported.folder, imported.manifest, results, target)
     with pytest.raises(AssertionError, match="company: the target holds other records"):
@@ -206,7 +191,7 @@ def test_without_the_id_column_records_get_new_ids_and_relations_by_id_cannot_co
                                                                                       tmp_path: Path) -> None:
     """Why README.txt maps `Id`: with new ids, the first `<Relation> / Id` column points at a
     source id the target does not have, and the UI's import drops that batch and stops."""
-    results, _ = asyncio.run(_import(imported.folder, new_target(), tmp_path / "t.duckdb", ImportFaults(no_ids=True)))
+    results, _ = _import(imported.folder, new_target(), tmp_path / "t.duckdb", ImportFaults(no_ids=True))
     assert results[0].error is None and results[0].sent == imported.results[0].sent
     assert results[-1].file == "02-contract.csv" and results[-1].sent == 0
     assert "Can't connect to company. No unique record found with condition: id = " in (results[-1].error or "")

@@ -32,17 +32,40 @@ def _model_without(demo: Source, email: str) -> SourceModel:
 
 
 def test_cells_other_than_the_added_email_columns_are_byte_for_byte_the_export(demo: Source, tmp_path: Path) -> None:
-    """The export's own U+200D guard, quoting and line breaks stay as written."""
+    """The export's own U+200D guard, quoting and line breaks stay as written; the only other cells
+    changed are references to records in no export file, emptied and listed in changes.csv."""
     result = prepare_csv(demo.exports, model_from_file(demo.snapshot), tmp_path / "import")
+    with (tmp_path / "import" / "changes.csv").open(encoding="utf-8", newline="") as handle:
+        emptied = [r for r in csv.DictReader(handle) if r["reason"].startswith("emptied:")]
     for f in result.files:
         if f.second_pass:
             continue
         keep = [i for i, c in enumerate(f.columns) if not c.header.endswith(" / User Email")]
         raw = read_raw(tmp_path / "import" / f.file)
+        export = read_raw(demo.exports / f"{f.object}.csv")
+        for change in (c for c in emptied if c["file"] == f"{f.object}.csv"):
+            assert export.rows[int(change["row"]) - 1][export.header.index(change["column"])] == change["old"]
+            export.rows[int(change["row"]) - 1][export.header.index(change["column"])] = ""
         text = "\ufeff" + format_row([raw.header[i] for i in keep]) + "".join(format_row([r[i] for i in keep]) for r in raw.rows)
-        assert text.encode() == (demo.exports / f"{f.object}.csv").read_bytes(), f.file
+        expected = "\ufeff" + format_row(export.header) + "".join(format_row(r) for r in export.rows)
+        assert text == expected, f.file
+        if not any(c["file"] == f"{f.object}.csv" for c in emptied):
+            assert text.encode() == (demo.exports / f"{f.object}.csv").read_bytes(), f.file
     phones = (demo.exports / "person.csv").read_text(encoding="utf-8")
     assert f",{ZWJ}+" in phones, "the demo has guarded calling codes, so the check above covers the guard"
+
+
+def test_a_reference_to_a_soft_deleted_record_is_emptied_listed_and_named(demo: Source, tmp_path: Path) -> None:
+    """A relation cell naming a record no export holds (soft-deleted) would fail its whole batch of
+    200 in the UI's import (csv.md §2.7): it is emptied, listed in changes.csv and named in README."""
+    result = prepare_csv(demo.exports, model_from_file(demo.snapshot), tmp_path / "import")
+    with (tmp_path / "import" / "changes.csv").open(encoding="utf-8", newline="") as handle:
+        emptied = [r for r in csv.DictReader(handle) if r["reason"].startswith("emptied:")]
+    deleted = {str(r["id"]) for r in demo.live["person"]}
+    assert emptied and all(r["old"] and r["old"] not in deleted for r in emptied)
+    [loss] = [x for x in result.losses if x.field == "pointOfContactId"]
+    assert loss.object == "opportunity" and loss.count == len([r for r in emptied if r["file"] == "opportunity.csv"])
+    assert loss.what in (tmp_path / "import" / "README.txt").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("era", ["E1", "E3", "E5"])
@@ -125,8 +148,9 @@ def test_the_commands_read_a_live_source_by_url(served: str, demo: Source, tmp_p
     env = {"TWENTY_SOURCE_API_KEY": SOURCE_KEY}
     exported = runner.invoke(app, ["export-csv", "--source", served, "--out", str(tmp_path / "exports"), "--quiet", "--rate", "1000000"], env=env)
     assert exported.exit_code == 0, exported.output
-    assert sorted(p.name for p in (tmp_path / "exports").iterdir()) == sorted(demo.summary.files)
+    assert sorted(p.name for p in (tmp_path / "exports").iterdir()) == sorted({*demo.summary.files, "schema.json"})
     assert f"{len(demo.summary.files)} files, {demo.summary.records} records" in exported.output
+    assert f"{tmp_path / 'exports' / 'schema.json'}: the data model and members" in exported.output
     prepared = runner.invoke(app, ["prepare-csv", "--csv-dir", str(tmp_path / "exports"), "--source", served, "--out",
                                    str(tmp_path / "import"), "--quiet", "--rate", "1000000"], env=env)
     assert prepared.exit_code == 0, prepared.output

@@ -1,9 +1,10 @@
-"""Hypothesis properties of the two rewrites `prepare-csv` makes to exported files.
+"""Hypothesis properties of the rewrites `prepare-csv` makes to exported files.
 
 Member rewriting: every row kept, only the added e-mail column differs, the e-mail is the
 member's (or the override's, or the fallback's), every id without one is listed with its row.
 Splitting: no row lost, none duplicated, order kept, the header in every part, and cells with
 quotes, commas, line breaks and the U+200D guard read back unchanged from the written files.
+Dangling references: exactly the relation cells naming a record no export holds are emptied.
 """
 
 from __future__ import annotations
@@ -127,3 +128,28 @@ def test_json_text_is_json_that_reads_back_to_the_same_value(value: object) -> N
     from migrate.manual.js_text import json_text
 
     assert json.loads(json_text(value), parse_int=float) == value  # JS prints big doubles as integers
+
+
+@settings(max_examples=60, deadline=None)
+@given(exported=st.sets(member_ids, max_size=5), rows=st.lists(st.tuples(cells, st.one_of(st.just(""), member_ids),
+                                                                         st.one_of(member_ids, st.just(""))), max_size=20))
+def test_dangling_references_empty_exactly_the_cells_no_export_holds(exported: set[str], rows: list[tuple[str, str, str]]) -> None:
+    """Only `Parent Id` cells naming a company the exports lack are emptied (member columns are not
+    this rewrite's: `skip`), one change each with the old value; every other cell is kept."""
+    from migrate.manual.dangling import DanglingReferences
+    from migrate.snapshot.csv_format import Target
+
+    fields = {f.name: f for f in COMPANY.fields}
+    header = ["Name", "Account Owner Id", "Parent Id"]
+    targets = [Target(fields["name"]), Target(fields["accountOwner"], join=True), Target(fields["parent"], join=True)]
+    fixer = DanglingReferences("company.csv", header, targets, {"company": exported}, frozenset({"workspaceMember"}))
+    emptied = 0
+    for number, row in enumerate(rows, start=1):
+        before = list(row)
+        after, changes = fixer.fix(number, before)
+        assert before == list(row), "the row read is not changed in place"
+        dangling = bool(row[2]) and row[2] not in exported
+        assert after == [row[0], row[1], "" if dangling else row[2]]
+        assert [(c.row, c.column, c.old, c.new) for c in changes] == ([(number, "Parent Id", row[2], "")] if dangling else [])
+        emptied += dangling
+    assert [(x.field, x.count) for x in fixer.losses("company")] == ([("parentId", emptied)] if emptied else [])

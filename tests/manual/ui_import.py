@@ -216,7 +216,7 @@ class UiImport:
                 entry = {**entry, "columns": [{**c, "map_to": None} if c["map_to"] == "Id" else c for c in entry["columns"]]}
             results.append(await self.import_file(folder / entry["file"], entry))
             if entry["file"] in self.faults.twice_without_ids:
-                again = {**entry, "columns": [c for c in entry["columns"] if c["map_to"] != "Id"]}
+                again = {**entry, "columns": [{**c, "map_to": None} if c["map_to"] == "Id" else c for c in entry["columns"]]}
                 results.append(await self.import_file(folder / entry["file"], again))
             if results[-1].error:
                 break
