@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
+import tempfile
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -106,15 +108,10 @@ class JournalReader:
     def close(self) -> None:
         self.con.close()
         if self.copy is not None:
-            import shutil
-
             shutil.rmtree(self.copy.parent, ignore_errors=True)
 
 
 def _copy_journal(path: Path) -> Path:
-    import shutil
-    import tempfile
-
     copy = Path(tempfile.mkdtemp(prefix="twenty-audit-")) / "state.duckdb"
     shutil.copyfile(path, copy)
     wal = path.with_name(path.name + ".wal")
@@ -268,9 +265,6 @@ class AuditSession:
     def matching(self) -> Matching | None:
         """How records were matched without a journal (id, unique keys, the config's keys); None with one."""
         if self._journal is None and self._matching is None:
-            import shutil
-            import tempfile
-
             folder = Path(tempfile.mkdtemp(prefix="twenty-audit-match-"))
             try:
                 self._matching = match_snapshots(self.inputs.source, self.inputs.target, folder / "matching.duckdb", self.inputs.passes.match)
@@ -339,8 +333,6 @@ class AuditSession:
             if resource is not None:
                 resource.close()
         if self._matching is not None:
-            import shutil
-
             shutil.rmtree(self._matching.path.parent, ignore_errors=True)
 
 
