@@ -157,6 +157,15 @@ class ObjectFile:
         self.count += added
         return added
 
+    def __enter__(self) -> ObjectFile:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        """A failed or interrupted object leaves no `.partial` behind."""
+        if kind is not None:
+            self.handle.close()
+            self.partial.unlink(missing_ok=True)
+
     def close(self, summary: ExportSummary) -> None:
         self.handle.close()
         if self.count:
@@ -178,16 +187,11 @@ async def export_from_api(client: TwentyClient, out: Path, *, progress: Progress
     save_schema(out / SCHEMA_FILE, objects, await client.members())
     for obj in exportable_objects(objects):
         task = progress.start(obj.name_plural, None)
-        target = ObjectFile(out, obj)
-        try:
+        with ObjectFile(out, obj) as target:
             async for page, total in client.iter_pages(obj.name_plural):
                 progress.set_total(task, total)
                 progress.advance(task, target.add(page))
-        except BaseException:
-            target.handle.close()
-            target.partial.unlink(missing_ok=True)
-            raise
-        target.close(summary)
+            target.close(summary)
     summary.seconds = time.monotonic() - started
     return summary
 
@@ -203,13 +207,8 @@ def export_from_snapshot(snapshot: Path, out: Path, *, progress: Progress = NULL
         save_schema(out / SCHEMA_FILE, snap.objects(), snap.members())
         for obj in exportable_objects(o for o in snap.objects() if o.name_singular in taken):
             task = progress.start(obj.name_plural, None)
-            target = ObjectFile(out, obj)
-            try:
+            with ObjectFile(out, obj) as target:
                 progress.advance(task, target.add(snap.records(obj)))
-            except BaseException:
-                target.handle.close()
-                target.partial.unlink(missing_ok=True)
-                raise
-            target.close(summary)
+                target.close(summary)
     summary.seconds = time.monotonic() - started
     return summary
