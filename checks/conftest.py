@@ -13,24 +13,23 @@ import pytest
 
 PLUGIN = "twenty-migrate-audit"
 HERE = Path(__file__).resolve().parent
-DIFFED = frozenset({"test_counts", "test_owners", "test_records", "test_relations", "test_targets"})
+DIFFED = frozenset({"test_counts", "test_matching", "test_owners", "test_records", "test_relations", "test_targets"})
 """The modules whose checks read the diff or the dangling references."""
 
 
+@pytest.hookimpl(trylast=True)  # after the audit plugin's, which opens the session
 def pytest_configure(config: pytest.Config) -> None:
-    """An audit does not use hypothesis: its pytest plugin (installed with the project's dev tools)
-    would import hypothesis in its terminal summary, ~0.5 s of every `pytest checks/` run."""
-    if config.getoption("--source", None) is not None:
-        plugin = config.pluginmanager.get_plugin("hypothesispytest")
-        if plugin is not None:
-            config.pluginmanager.unregister(plugin)
-
-
-def pytest_sessionstart(session: pytest.Session) -> None:
-    """The whole checklist (`pytest checks/`, no -k/-m selection) reads the diff: start it before collection."""
-    plugin = session.config.pluginmanager.get_plugin(PLUGIN)
-    whole = all(Path(arg).resolve() == HERE for arg in session.config.args)
-    if plugin is not None and whole and not session.config.getoption("keyword") and not session.config.getoption("markexpr"):
+    """The whole checklist (`pytest checks/`, no -k/-m selection) reads the diff: start it now,
+    while pytest collects. An audit does not use hypothesis: its pytest plugin (installed with the
+    project's dev tools) would import hypothesis in its terminal summary, ~0.5 s of every run."""
+    if config.getoption("--source", None) is None:
+        return
+    hypothesis = config.pluginmanager.get_plugin("hypothesispytest")
+    if hypothesis is not None:
+        config.pluginmanager.unregister(hypothesis)
+    plugin = config.pluginmanager.get_plugin(PLUGIN)
+    whole = all(Path(arg).resolve() == HERE for arg in config.args)
+    if plugin is not None and whole and not (config.option.keyword or config.option.markexpr or config.option.collectonly):
         plugin.session.prefetch()
 
 
@@ -40,5 +39,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         raise pytest.UsageError("checks/ audits a migration: run `pytest checks/ --source source.duckdb --target target.duckdb "
                                 "[--state state.duckdb]`.")
     if plugin is not None and any(i.path.stem in DIFFED for i in items):
-        plugin.session.prefetch()  # the diff runs while the checks that do not need it run
+        if not config.option.collectonly:
+            plugin.session.prefetch()  # the diff runs while the checks that do not need it run
         items.sort(key=lambda i: i.path.stem in DIFFED)  # ... which run first (the sort keeps their order)

@@ -26,7 +26,7 @@ def test_record_count_is_explained(audit: AuditSession, object_name: str, eviden
         # Name the records the count cannot explain: missing but not rejected, or rejected yet arrived.
         for source_id in [i for i in diff.only_source if i not in rejected_ids][:MAX_SAMPLES_IN_REPORT]:
             evidence.add(object=object_name, source_id=source_id, target="missing", note="not rejected in the journal")
-        mapped = audit.journal.mapped(object_name, sorted(rejected_ids)) if audit.journal is not None else {}
+        mapped = audit.journal.mapped_rejects(object_name) if audit.journal is not None else {}
         present = {r[0] for r in audit.target.con.execute(
             f'SELECT CAST(id AS VARCHAR) FROM records."{object_name}" WHERE id IN (SELECT TRY_CAST(unnest(?::VARCHAR[]) AS UUID))',
             [list(mapped.values())]).fetchall()} if mapped else set()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 MAX_SAMPLES_IN_REPORT = 25
@@ -32,7 +32,9 @@ class Evidence:
         self.notes.append(text)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # By hand, not dataclasses.asdict: that deep-copies every sample, and a failed audit's
+        # evidence holds thousands (samples are flat dicts of text and numbers already).
+        return {"observed": self.observed, "expected": self.expected, "samples": list(self.samples), "notes": list(self.notes)}
 
 
 @dataclass(slots=True)
@@ -54,6 +56,5 @@ class CheckResult:
         return self.outcome in ("passed", "failed")
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["evidence"] = self.evidence.to_dict()
-        return data
+        return {"nodeid": self.nodeid, "area": self.area, "name": self.name, "sentence": self.sentence, "item": self.item,
+                "outcome": self.outcome, "evidence": self.evidence.to_dict(), "message": self.message, "duration": self.duration}

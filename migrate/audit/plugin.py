@@ -160,6 +160,18 @@ class AuditPlugin:
                 item.stash[PENDING_KEY] = reason
                 pytest.skip(reason)
 
+    @pytest.hookimpl(wrapper=True)
+    def pytest_pyfunc_call(self, pyfuncitem: pytest.Function) -> Generator[None, object, object]:
+        """A failed check is a finding, not a bug in a check: pytest shows its sentence (the
+        evidence is in the report), not a traceback, whose source listing costs more to build than
+        most checks take to run. With `--full-trace` it is shown; any other exception keeps its own."""
+        try:
+            return (yield)
+        except AssertionError as exc:
+            if pyfuncitem.config.getoption("fulltrace", False):
+                raise
+            raise pytest.fail.Exception(str(exc), pytrace=False) from None
+
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[Any]) -> Generator[None, Any, None]:
         outcome = yield
@@ -174,7 +186,9 @@ class AuditPlugin:
             if status == "skipped" and PENDING_KEY in item.stash:
                 status = "pending"
             message = ""
-            if report.longrepr is not None and status in ("failed", "error", "skipped", "pending"):
+            if status == "failed" and call.excinfo is not None and isinstance(call.excinfo.value, pytest.fail.Exception):
+                message = str(call.excinfo.value)  # the check's own sentence (see pytest_pyfunc_call)
+            elif report.longrepr is not None and status in ("failed", "error", "skipped", "pending"):
                 message = report.longrepr[2] if isinstance(report.longrepr, tuple) else getattr(report.longrepr, "reprcrash", None) and report.longrepr.reprcrash.message or str(report.longrepr)[:2000]
             callspec = getattr(item, "callspec", None)
             self.session.results.append(CheckResult(

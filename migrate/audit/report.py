@@ -31,9 +31,10 @@ def report_data(session: AuditSession) -> dict[str, Any]:
     results = session.results
     verdict = verdict_of(results, session.tolerated)
     diffs = {name: asdict(diff) for name, diff in session._diffs.items()}
+    checks = [r.to_dict() for r in results]
     areas: dict[str, list[dict[str, Any]]] = {}
-    for result in results:
-        areas.setdefault(result.area, []).append(result.to_dict())
+    for result, check in zip(results, checks, strict=True):
+        areas.setdefault(result.area, []).append(check)
     return {
         "verdict": verdict.label,
         "tolerated": list(session.tolerated),
@@ -42,7 +43,7 @@ def report_data(session: AuditSession) -> dict[str, Any]:
         "metadata": session.metadata(),
         "areas": areas,
         "diffs": diffs,
-        "results": [r.to_dict() for r in results],
+        "results": checks,
         "matching": matching_data(session),
         "not_compared": dict(session.not_compared),
         "pass": {"final": session.inputs.passes.final, "objects": list(session.inputs.passes.objects or []),
@@ -98,7 +99,8 @@ def write_reports(session: AuditSession) -> list[Path]:
     folder = session.inputs.report_dir
     folder.mkdir(parents=True, exist_ok=True)
     data = report_data(session)
-    html, text = render_html(data), json.dumps(data, indent=2, ensure_ascii=False, default=str)
+    # The JSON has each check once, in "results"; "areas" groups the same dicts for the HTML.
+    html, text = render_html(data), json.dumps({k: v for k, v in data.items() if k != "areas"}, indent=2, ensure_ascii=False, default=str)
     run_dir = session.inputs.run_dir
     if run_dir is not None:
         _write(run_dir / "audit.html", html)

@@ -6,7 +6,6 @@ import hashlib
 import shutil
 import tempfile
 import threading
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -86,6 +85,7 @@ class JournalReader:
         except duckdb.Error as exc:
             raise InputError(f"Cannot read the journal {self.path}: {exc}", path=str(self.path)) from None
         self._rejected: dict[tuple[str, str], set[str]] = {}
+        self._mapped_rejects: dict[str, dict[str, str]] | None = None
 
     @property
     def readable_path(self) -> Path:
@@ -98,12 +98,17 @@ class JournalReader:
             self._rejected[(obj, phase)] = {r[0] for r in rows}
         return set(self._rejected[(obj, phase)])
 
-    def mapped(self, obj: str, source_ids: Sequence[str]) -> dict[str, str]:
-        if not source_ids:
-            return {}
-        rows = self.con.execute("SELECT source_id, target_id FROM id_map WHERE object = ? AND source_id IN (SELECT unnest(?::VARCHAR[]))",
-                                [obj, list(source_ids)]).fetchall()
-        return dict(rows)
+    def mapped_rejects(self, obj: str) -> dict[str, str]:
+        """{source id: target id} of the records of `obj` the journal lists as rejected at creation
+        yet maps to a target record. The first call reads them for every object in one join."""
+        if self._mapped_rejects is None:
+            rows = self.con.execute("SELECT m.object, m.source_id, m.target_id FROM id_map m "
+                                    "SEMI JOIN rejects r ON r.object = m.object AND r.source_id = m.source_id AND r.phase = 'create' "
+                                    "WHERE m.target_id IS NOT NULL").fetchall()
+            self._mapped_rejects = {}
+            for name, source_id, target_id in rows:
+                self._mapped_rejects.setdefault(name, {})[source_id] = target_id
+        return dict(self._mapped_rejects.get(obj, {}))
 
     def close(self) -> None:
         self.con.close()

@@ -52,6 +52,10 @@ class ObjectDiff:
     samples: list[dict[str, Any]] = field(default_factory=list)
     only_source: list[str] = field(default_factory=list)
     only_target: list[str] = field(default_factory=list)
+    shared_targets: int = 0
+    """Target records the id map gives to several source records (two records merged into one)."""
+    shared: list[dict[str, Any]] = field(default_factory=list)
+    """The first LISTED of them, by target id: {"target_id", "source_ids"}."""
 
     @property
     def differing(self) -> int:
@@ -231,6 +235,7 @@ class Differ:
         assert row is not None
         only_source, only_target, both, source_ids, target_ids, candidates = row
         out = ObjectDiff(name)
+        out.shared_targets, out.shared = self._shared(con, key_map)
         out.only_source = [str(i) for i in source_ids or []]
         out.only_target = [str(i) for i in target_ids or []]
         changed, detail = self._changed(con, name, pairs, t_side) if candidates else (0, {})
@@ -244,6 +249,17 @@ class Differ:
             for source_id, key, sv, tv in samples or []:
                 out.samples.append({"field": col, "source_id": source_id, "target_id": key, "source": sv, "target": tv})
         return out
+
+    def _shared(self, con: duckdb.DuckDBPyConnection, key_map: str) -> tuple[int, list[dict[str, Any]]]:
+        """Target ids the object's id map gives to several source ids, and the first LISTED of them
+        (found by a plain grouping first: an ordered list over every group would sort the whole map)."""
+        shared = [r[0] for r in con.execute(f"SELECT target_id FROM {key_map} WHERE target_id IS NOT NULL GROUP BY target_id "
+                                            "HAVING count(*) > 1 ORDER BY target_id").fetchall()]
+        if not shared:
+            return 0, []
+        rows = con.execute(f"SELECT CAST(target_id AS VARCHAR), list(CAST(source_id AS VARCHAR) ORDER BY source_id) FROM {key_map} "
+                           "WHERE list_contains($ids, target_id) GROUP BY target_id ORDER BY target_id", {"ids": shared[:LISTED]}).fetchall()
+        return len(shared), [{"target_id": t, "source_ids": list(s)} for t, s in rows]
 
     def _changed(self, con: duckdb.DuckDBPyConnection, name: str, pairs: list[tuple[str, str, str]], t_side: _Side) -> tuple[int, dict[str, tuple[Any, ...]]]:
         """Pass 2, over the candidates of pass 1 only: the target's values read again for them,

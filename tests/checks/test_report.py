@@ -149,7 +149,7 @@ def test_the_failing_row_shows_its_evidence_naming_each_record(report: dict[str,
     run: AuditRun = report["run"]
     result = run.outcome(FIELD_CHECK)
     assert result["outcome"] == "failed"
-    assert result["message"].startswith(f"AssertionError: company: {len(XSS)} records differ from the source (name)")
+    assert result["message"].startswith(f"company: {len(XSS)} records differ from the source (name)")
     samples = {s["target_id"]: s for s in result["evidence"]["samples"]}
     for company, value in report["renamed"].items():
         assert samples[company]["source_id"] == files.source_id("company", company)
