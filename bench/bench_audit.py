@@ -333,7 +333,7 @@ def warm_pytest(source: Path, target: Path, state: Path) -> None:
     """Collect `pytest checks/` once, untimed, with bytecode writing on: pytest caches the modules
     it rewrites (the checks, and each pytest plugin installed) on its first run on any machine.
     Without this, a machine with PYTHONDONTWRITEBYTECODE set would rewrite them in every measured
-    run, ~0.4 s that no second run pays elsewhere."""
+    run, ~0.4 s that a second run on any other machine does not pay."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     subprocess.run([sys.executable, "-m", "pytest", str(ROOT / "checks"), "--source", str(source), "--target", str(target),
                     "--state", str(state), "--report-dir", str(Path(source).parent / "warm-reports"), "-p", "no:cacheprovider",
